@@ -1,0 +1,32 @@
+"""Shared fixtures: where the public datasets live, and skipping cleanly when they are absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TRAILTUI_SHARED", REPO.parent / "shared"))
+DATASETS = SHARED / "datasets"
+JQ_TESTS = SHARED / "jq-tests"
+SAMPLES = REPO / "samples"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not available (the shared datasets live beside the repository)")
+    return path
+
+
+@pytest.fixture
+def datasets() -> Path:
+    """The directory of real CloudTrail files from public sources (skips the test when absent)."""
+    return _require(DATASETS)
+
+
+@pytest.fixture
+def jq_tests() -> Path:
+    """jq's own test vectors (skips the test when absent)."""
+    return _require(JQ_TESTS)
