@@ -1,0 +1,47 @@
+"""Keep log content from writing to the terminal.
+
+CloudTrail fields are attacker-controlled (a user agent, a bucket key, an error message). A field holding
+``\\x1b[2J`` must show as text, not clear the screen. Every cell and line trailtui draws or prints to a
+terminal goes through :func:`safe_text` (one-line cells) or :func:`safe_multiline` (the detail view).
+
+What is escaped: C0 controls (U+0000–U+001F), DEL, C1 controls (U+0080–U+009F), the bidi embedding,
+override and isolate controls (U+202A–U+202E, U+2066–U+2069) that can reorder what a reader sees, and the
+line/paragraph separators U+2028/U+2029. Each becomes a visible escape (``\\t``, ``\\n``, ``\\r``, ``\\x1b``,
+``\\u202e``). Backslashes are left alone, so an escape is visibly an escape but not reversible; the
+original text is always available through copy and export.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+_UNSAFE_CHARS = (
+    "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
+_UNSAFE_KEEP_NEWLINE = re.compile(f"[{_UNSAFE_CHARS.replace(chr(0) + '-' + chr(0x1F), chr(0) + '-' + chr(9) + chr(11) + '-' + chr(0x1F))}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe_text(text: str) -> str:
+    """Return ``text`` with every control or reordering character replaced by a visible escape."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def safe_multiline(text: str) -> str:
+    """Like :func:`safe_text` but keeps ``\\n`` line breaks (for multi-line views)."""
+    if _UNSAFE_KEEP_NEWLINE.search(text) is None:
+        return text
+    return _UNSAFE_KEEP_NEWLINE.sub(_escape, text)
