@@ -1,0 +1,117 @@
+"""Pivots: from one event to every event related to it, as an editable jq filter.
+
+A pivot is transparent: it is a jq filter over trailtui's prelude functions (rules R1–R5 of the CloudTrail
+guide, written in plain jq in ``prelude.jq``), e.g. ``select(actor_key == "user:123456789012:glitch")``. The
+filter bar shows it, the user can edit it, and the planner answers it from the store's indexes in
+O(matches). The headless ``--pivot KIND:EVENT_ID`` uses the same functions, so both give the same events.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from . import identity
+from .store import EventStore
+
+KINDS = ("user", "ip", "key", "session", "event", "resource")
+"""Pivot kinds, in the order menus show them."""
+
+
+@dataclass(frozen=True)
+class Pivot:
+    """One pivot from one event."""
+
+    kind: str
+    value: str
+    """The key pivoted on (``role:111122223333:Admin``, ``ip:53.94.201.69``, ``AKIA…``)."""
+    label: str
+    """Short breadcrumb text: ``user glitch``, ``ip 53.94.201.69``."""
+    filter: str
+    """The jq filter selecting the related events."""
+    note: str = ""
+    """What the user should know about the scope (shown on screen), or ""."""
+
+
+def _lit(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def pivot_for(store: EventStore, row: int, kind: str, value: Optional[str] = None) -> Optional[Pivot]:
+    """The pivot of ``kind`` from the event at ``row``, or None when the event has no such value.
+
+    ``value`` picks one of several candidates (a resource or an access key); default is the first.
+    """
+    if kind == "user":
+        key = store.field("actor_key")[row]
+        if not key:
+            return None
+        name = store.field("actor")[row] or key
+        return Pivot(kind, key, f"user {name}", f"select(actor_key == {_lit(key)})")
+    if kind == "ip":
+        key = store.field("ip_key")[row]
+        if not key:
+            return None
+        cls = identity.ip_class(key)
+        raw = store.field("ip")[row]
+        if cls in ("aws-internal", "service"):
+            actor = store.field("actor_key")[row]
+            if not actor:
+                return None
+            note = (
+                f"{raw} is not a network origin: showing only calls from it by "
+                f"{store.field('actor')[row]} (edit the filter to widen)"
+            )
+            return Pivot(kind, key, f"ip {raw} · {store.field('actor')[row]}",
+                         f"select(ip_key == {_lit(key)} and actor_key == {_lit(actor)})", note)
+        note = ""
+        if cls == "private":
+            note = f"{raw} is a private address: scoped to account {key.rpartition('@')[2]}"
+        return Pivot(kind, key, f"ip {raw}", f"select(ip_key == {_lit(key)})", note)
+    if kind == "key":
+        keys = identity.access_keys(store.record(row))
+        if not keys:
+            return None
+        key = value if value in keys else keys[0]
+        if key.startswith("AKIA"):
+            note = "long-term key (IAM user or root)"
+        elif key.startswith("ASIA"):
+            note = "temporary credentials (one STS session), including the call that minted them"
+        else:
+            note = "unusual access key id"
+        return Pivot(kind, key, f"key {key}", f"select(has_access_key({_lit(key)}))", note)
+    if kind == "session":
+        sessions = identity.session_keys(store.record(row))
+        if not sessions:
+            return None
+        key = value if value in sessions else sessions[0]
+        return Pivot(kind, key, f"session {_short(key)}", f"select(has_session({_lit(key)}))")
+    if kind == "event":
+        name = store.record(row).get("eventName")
+        if not isinstance(name, str) or not name:
+            return None
+        return Pivot(kind, name, f"event {name}", f"select(.eventName == {_lit(name)})")
+    if kind == "resource":
+        resources = identity.resources(store.record(row))
+        if not resources:
+            return None
+        key = value if value in resources else resources[0]
+        return Pivot(kind, key, f"resource {_short(key)}", f"select(has_resource({_lit(key)}))")
+    raise ValueError(f"unknown pivot kind {kind!r}")
+
+
+def available(store: EventStore, row: int) -> dict[str, Optional[Pivot]]:
+    """Every kind's pivot from ``row`` (None where the event has no such value)."""
+    return {kind: pivot_for(store, row, kind) for kind in KINDS}
+
+
+def pivot_rows(store: EventStore, pivot: Pivot) -> Sequence[int]:
+    """The rows the pivot selects, in load order."""
+    from .query import compile_query, run_filter
+
+    return run_filter(store, compile_query(pivot.filter)).rows
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

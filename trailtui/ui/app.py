@@ -1,0 +1,61 @@
+"""The trailtui application: the main screen, the command palette's commands, theme and styles."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from .screens.main import PIVOT_TITLES, MainScreen
+
+
+class TrailApp(App[int]):
+    """Investigate CloudTrail logs: load, filter with jq, sort, pivot, copy."""
+
+    TITLE = "trailtui"
+    CSS_PATH = ["app.tcss", "widgets.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, paths: Sequence[str] = (), initial_filter: str = "", stdin_data: Optional[bytes] = None) -> None:
+        super().__init__()
+        self.paths = list(paths)
+        self.initial_filter = initial_filter
+        self.stdin_data = stdin_data
+        self.main_screen: Optional[MainScreen] = None
+
+    def on_mount(self) -> None:
+        self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data)
+        self.push_screen(self.main_screen)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        if main is None or screen is not main:
+            return
+        for kind, pivot in main._pivots.items():
+            if pivot is None:
+                continue
+            yield SystemCommand(
+                f"pivot: {PIVOT_TITLES[kind]} ({pivot.value})",
+                f"Replace the filter with {pivot.filter}",
+                lambda p=pivot: main.pivot_to(p),
+            )
+            yield SystemCommand(
+                f"pivot (narrow): {PIVOT_TITLES[kind]} ({pivot.value})",
+                "Keep the current filter and add this pivot to it",
+                lambda p=pivot: main.pivot_to(p, narrow=True),
+            )
+        if main.stack:
+            yield SystemCommand("pivot: back", "Restore the view before the last pivot", main.action_back)
+        yield SystemCommand("export: copy view as TSV", "Copy the marked rows, else the whole view", main.action_copy)
+        yield SystemCommand("export: copy as…", "Choose rows and format (TSV, CSV, JSON Lines, Markdown)", main.action_copy_choose)
+        yield SystemCommand("export: save to file…", "Write the view or the marked rows to a file", main.action_export)
+        yield SystemCommand(
+            "export: copy as command",
+            "The jq one-liner and the trailtui query command that reproduce this view",
+            main.action_copy_command,
+        )
+        yield SystemCommand("view: columns…", "Add or remove columns, including any jq path", main.action_columns)
+        yield SystemCommand("load: open files…", "Show the loader pane", main.action_toggle_loader)
+        yield SystemCommand("help: keys and filter language", "Show the help screen", main.action_help)

@@ -1,0 +1,78 @@
+"""Messages that workers post to the main screen (workers compute; handlers change widgets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from textual.message import Message
+
+from ..engine.model import Progress
+
+
+@dataclass
+class LoadProgressed(Message):
+    """Coarse load progress; only the newest matters."""
+
+    progress: Progress
+    events: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgressed)
+
+
+@dataclass
+class LoadNoticed(Message):
+    """A source finished, a file could not be read, or a digest was skipped."""
+
+    item: Any
+
+
+@dataclass
+class RowsArrived(Message):
+    """New events are in the store (the view may grow)."""
+
+    count: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RowsArrived)
+
+
+@dataclass
+class LoadFinished(Message):
+    """The load ended (completely, or cancelled)."""
+
+    events: int
+    elapsed: float
+    cancelled: bool
+
+
+@dataclass
+class FilterApplied(Message):
+    """A filter run finished; ``generation`` tells stale results from current ones."""
+
+    generation: int
+    query: Any
+    result: Any
+    rows: Any
+    sort_ms: float
+
+
+@dataclass
+class FilterFailed(Message):
+    """The filter text does not compile."""
+
+    generation: int
+    text: str
+    pos: int
+    reason: str
+
+
+@dataclass
+class CopyReady(Message):
+    """Text for the clipboard was built in a worker."""
+
+    text: str
+    rows: int
+    what: str
+    path: Optional[str] = None

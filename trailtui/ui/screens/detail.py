@@ -1,0 +1,59 @@
+"""The full selected event: pretty, highlighted, scrollable; copy the event, a value or its jq path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ...engine.textsafe import safe_text
+from ..messages import CopyReady
+from ..widgets.detail_view import DetailView
+
+
+class DetailScreen(Screen):
+    """Shows one record; Esc returns to the table where it was."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", tooltip="Back to the event table", id="detail-close"),
+    ]
+
+    def __init__(self, record: Any, provenance: str) -> None:
+        super().__init__()
+        self.record = record
+        self.provenance = provenance
+
+    def compose(self) -> ComposeResult:
+        yield Static(safe_text(self.provenance), id="detail-title")
+        yield DetailView(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.query_one(DetailView)
+        view.set_record(self.record, self.provenance)
+        view.focus()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    @on(DetailView.CopyRequested)
+    def _on_copy(self, message: DetailView.CopyRequested) -> None:
+        from ...clipboard import copy_text
+
+        result = copy_text(message.text, osc52_writer=self.app.copy_to_clipboard)
+        self.notify(f"{message.what}: " + result.message(rows=1), title="Copied", timeout=5)
+
+    @on(DetailView.FilterRequested)
+    def _on_filter(self, message: DetailView.FilterRequested) -> None:
+        from ...engine import jq as jqlib
+        from ..jsonlines import jq_path
+
+        clause = f"select({jq_path(message.path)} == {jqlib.dumps(message.value)})"
+        self.app.pop_screen()
+        main = self.app.screen
+        if hasattr(main, "narrow_with"):
+            main.narrow_with(clause)
