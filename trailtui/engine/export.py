@@ -1,0 +1,468 @@
+"""Write query results and records out: TSV, CSV, JSON, JSON Lines, ``{"Records":[...]}``, Markdown, table.
+
+One implementation behind ``trailtui query``, the app's copy and its file export.
+
+Rows (:func:`write_rows`, :func:`format_rows`) are sequences of JSON values as a jq projection yields them.
+
+- ``tsv`` / ``csv``: each line is byte for byte what jq 1.8's ``@tsv`` / ``@csv`` prints for the row as an
+  array (see :func:`tsv_line`, :func:`csv_line`); with headers the first line is the header names in the same
+  encoding. A nested array or object in a cell raises :class:`ExportError` with jq's message.
+- ``jsonl``: one row per line. Without headers a row is a JSON array (what ``jq -c '[...]'`` prints); with
+  headers it is an object keyed by the header names, in column order (a repeated name gets ``_2``, ``_3``…).
+- ``json``: the same rows as one JSON array, one row per line.
+- ``md``: a GitHub Markdown table (header, ``---`` row, one line per row). Cells are escaped so they render
+  as their text: newlines become ``<br>``, other control characters become visible escapes, and
+  ``\\ | * _ ` [ ] < > ~ &`` are backslash-escaped.
+- ``table``: aligned columns like ``column -t`` (two spaces between columns, widths from the data, header
+  row first); every cell goes through :func:`~trailtui.engine.textsafe.safe_text` and, only when
+  ``max_width`` is given, is cut to that many terminal cells ending in ``…``. It reads all rows first.
+
+In ``md``, ``table`` and the error messages a cell renders as: a string as itself, a number as jq prints it,
+``true``/``false``, null as empty, an array or object as compact JSON.
+
+An optional provenance column (one string per row, e.g. ``"logs/a.json: Records[3]"``) is added last.
+
+Records (:func:`write_records`) are the compact JSON bytes of original events, written unchanged: ``jsonl``
+(one per line), ``json`` (one array) or ``records`` (``{"Records":[...]}``, which jq and trailtui load back).
+
+Terminal rule: files and pipes get the exact bytes above, so ``tsv`` / ``csv`` output is identical to jq's.
+jq's escaping does not cover ESC and the other control characters, so when the destination is a terminal
+the CLI wraps it in :class:`TerminalSafeWriter`, which escapes every control or reordering character except
+newline and tab (``table`` output is already safe; ``md`` is too).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any, BinaryIO, TextIO
+
+from trailtui.engine.textsafe import safe_multiline, safe_text
+
+try:  # One number printer for the whole app once the jq engine provides it.
+    from trailtui.engine.jq import dumps as _jq_dumps
+except ImportError:  # pragma: no cover - depends on the jq engine's progress
+    _jq_dumps = None
+
+__all__ = [
+    "EXTENSIONS",
+    "RECORD_FORMATS",
+    "ROW_FORMATS",
+    "ExportError",
+    "TerminalSafeWriter",
+    "csv_line",
+    "format_rows",
+    "tsv_line",
+    "write_records",
+    "write_rows",
+]
+
+ROW_FORMATS = ("tsv", "csv", "jsonl", "json", "md", "table")
+"""Formats :func:`write_rows` accepts."""
+RECORD_FORMATS = ("jsonl", "json", "records")
+"""Formats :func:`write_records` accepts."""
+EXTENSIONS = {
+    "tsv": ".tsv",
+    "csv": ".csv",
+    "jsonl": ".jsonl",
+    "json": ".json",
+    "md": ".md",
+    "table": ".txt",
+    "records": ".json",
+}
+"""The usual file name extension for each format."""
+
+
+class ExportError(ValueError):
+    """A row cannot be written in the requested format (the message is jq's where jq has one)."""
+
+
+# --- numbers and compact JSON, as jq 1.8 prints a computed value -------------------------------------
+
+
+def _double_text(f: float) -> str:
+    """A double as jq prints it: shortest round-trip digits, exponent form outside 1e-4 .. 1e17."""
+    if f != f:
+        return "null"
+    if math.isinf(f):
+        return "1.7976931348623157e+308" if f > 0 else "-1.7976931348623157e+308"
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    text = repr(f)
+    sign = ""
+    if text[0] == "-":
+        sign, text = "-", text[1:]
+    mantissa, _, exp_text = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    all_digits = whole + frac
+    digits = all_digits.lstrip("0")
+    # where the decimal point falls, counted from the first significant digit
+    point = len(whole) + int(exp_text or 0) - (len(all_digits) - len(digits))
+    digits = digits.rstrip("0") or "0"
+    n = len(digits)
+    if point <= -4 or point > n + 15:
+        exp = point - 1
+        head = digits[0] + ("." + digits[1:] if n > 1 else "")
+        return f"{sign}{head}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= n:
+        return sign + digits + "0" * (point - n)
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+_JSON_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f]')
+
+
+def _json_escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _JSON_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def _json_string(text: str) -> str:
+    return '"' + _JSON_NEEDS_ESCAPE.sub(_json_escape_char, text) + '"'
+
+
+def _fallback_dumps(value: Any) -> str:
+    """Compact JSON as ``jq -c`` prints it (non-ASCII kept, DEL escaped, ints exact)."""
+    if isinstance(value, str):
+        return _json_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return _double_text(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json_string(k)}:{_fallback_dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_fallback_dumps(v) for v in value) + "]"
+    raise ExportError(f"not a JSON value: {type(value).__name__}")
+
+
+_dumps = _jq_dumps if _jq_dumps is not None else _fallback_dumps
+
+
+# --- jq's @tsv and @csv --------------------------------------------------------------------------------
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _trunc_dump(value: Any) -> str:
+    # jq 1.8 truncates the dump in error messages to 29 bytes: 25 bytes (at a UTF-8 boundary) + "...".
+    text = _dumps(value)
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= 29:
+        return text
+    return raw[:25].decode("utf-8", "ignore") + "..."
+
+
+def _bad_cell(value: Any) -> ExportError:
+    # jq 1.8 uses the csv wording for @tsv too.
+    return ExportError(f"{_kind(value)} ({_trunc_dump(value)}) is not valid in a csv row")
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _scalar_text(value: Any) -> str | None:
+    """Text of a non-string scalar cell as @tsv/@csv print it; None for arrays/objects."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and value != value:
+            return ""  # jq renders NaN as an empty field
+        return _dumps(value)
+    return None
+
+
+def tsv_line(values: Sequence[Any]) -> str:
+    """One row as jq 1.8's ``@tsv`` prints it (no trailing newline); raises :class:`ExportError`."""
+    parts = []
+    for value in values:
+        if isinstance(value, str):
+            parts.append(value.translate(_TSV_ESCAPES))
+            continue
+        text = _scalar_text(value)
+        if text is None:
+            raise _bad_cell(value)
+        parts.append(text)
+    return "\t".join(parts)
+
+
+def csv_line(values: Sequence[Any]) -> str:
+    """One row as jq 1.8's ``@csv`` prints it (no trailing newline); raises :class:`ExportError`."""
+    parts = []
+    for value in values:
+        if isinstance(value, str):
+            parts.append('"' + value.replace('"', '""') + '"')
+            continue
+        text = _scalar_text(value)
+        if text is None:
+            raise _bad_cell(value)
+        parts.append(text)
+    return ",".join(parts)
+
+
+# --- cells for people: Markdown and aligned tables ------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    text = _scalar_text(value)
+    return _dumps(value) if text is None else text
+
+
+_MD_SPECIAL = re.compile(r"([\\|*_`\[\]<>~&])")
+_NEWLINES = re.compile(r"\r\n|\n|\r|\u2028|\u2029")
+
+
+def _md_cell(value: Any) -> str:
+    text = _NEWLINES.sub("\n", _cell_text(value))
+    lines = [_MD_SPECIAL.sub(r"\\\1", safe_text(line)) for line in text.split("\n")]
+    return "<br>".join(lines)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def _clip(text: str, max_width: int) -> str:
+    if _width(text) <= max_width:
+        return text
+    room = max(max_width - 1, 0)
+    used = 0
+    out = []
+    for char in text:
+        w = _char_width(char)
+        if used + w > room:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+# --- writers ----------------------------------------------------------------------------------------------
+
+
+def _with_provenance(
+    rows: Iterable[Sequence[Any]], provenance: Iterable[str] | None
+) -> Iterable[Sequence[Any]]:
+    if provenance is None:
+        yield from rows
+        return
+    marks = iter(provenance)
+    sentinel = object()
+    for row in rows:
+        mark = next(marks, sentinel)
+        if mark is sentinel:
+            raise ExportError("fewer provenance entries than rows")
+        yield [*row, mark]
+    if next(marks, sentinel) is not sentinel:
+        raise ExportError("more provenance entries than rows")
+
+
+def _object_keys(headers: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    taken = set(headers)
+    for name in headers:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        key = name
+        if count > 1:
+            key = f"{name}_{count}"
+            while key in taken:
+                count += 1
+                key = f"{name}_{count}"
+            seen[name] = count
+            taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def _json_row(row: Sequence[Any], keys: list[str] | None) -> str:
+    if keys is None:
+        return _dumps(list(row))
+    if len(row) != len(keys):
+        raise ExportError(f"row has {len(row)} cells but there are {len(keys)} headers")
+    return _dumps(dict(zip(keys, row)))
+
+
+def write_rows(
+    fmt: str,
+    headers: Sequence[str] | None,
+    rows: Iterable[Sequence[Any]],
+    out: TextIO,
+    *,
+    max_width: int | None = None,
+    provenance: Iterable[str] | None = None,
+    provenance_header: str = "source",
+) -> int:
+    """Write ``rows`` to ``out`` in ``fmt`` (see the module docstring); return the number of rows written.
+
+    ``headers`` (or None) names the columns; ``provenance`` adds a last column headed ``provenance_header``.
+    ``max_width`` only applies to ``table``. Raises :class:`ExportError` for an unknown format, a cell jq
+    cannot format, or provenance of a different length than the rows.
+    """
+    if fmt not in ROW_FORMATS:
+        raise ExportError(f"unknown row format {fmt!r} (expected one of {', '.join(ROW_FORMATS)})")
+    if headers is not None and provenance is not None:
+        headers = [*headers, provenance_header]
+    all_rows = _with_provenance(rows, provenance)
+    count = 0
+    if fmt in ("tsv", "csv"):
+        line = tsv_line if fmt == "tsv" else csv_line
+        if headers is not None:
+            out.write(line(headers) + "\n")
+        for row in all_rows:
+            out.write(line(row) + "\n")
+            count += 1
+    elif fmt == "jsonl":
+        keys = None if headers is None else _object_keys(headers)
+        for row in all_rows:
+            out.write(_json_row(row, keys) + "\n")
+            count += 1
+    elif fmt == "json":
+        keys = None if headers is None else _object_keys(headers)
+        out.write("[")
+        for row in all_rows:
+            out.write(("\n" if count == 0 else ",\n") + _json_row(row, keys))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    elif fmt == "md":
+        first = next(iter(all_rows), None) if headers is None else None
+        columns = headers if headers is not None else [str(i + 1) for i in range(len(first or ()))]
+        if not columns:
+            return 0
+        out.write("| " + " | ".join(_md_cell(h) for h in columns) + " |\n")
+        out.write("|" + "|".join(" --- " for _ in columns) + "|\n")
+        for row in all_rows if first is None else itertools.chain([first], all_rows):
+            out.write("| " + " | ".join(_md_cell(c) for c in row) + " |\n")
+            count += 1
+    else:  # table
+        grid = [[safe_text(_cell_text(c)) for c in row] for row in all_rows]
+        count = len(grid)
+        if headers is not None:
+            grid.insert(0, [safe_text(h) for h in headers])
+        if max_width is not None:
+            grid = [[_clip(c, max_width) for c in row] for row in grid]
+        ncols = max((len(r) for r in grid), default=0)
+        widths = [0] * ncols
+        for row in grid:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], _width(cell))
+        for row in grid:
+            padded = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+            out.write("  ".join(padded).rstrip(" ") + "\n")
+    return count
+
+
+def format_rows(
+    fmt: str,
+    headers: Sequence[str] | None,
+    rows: Iterable[Sequence[Any]],
+    **options: Any,
+) -> str:
+    """:func:`write_rows` into a string (for the clipboard)."""
+    buffer = io.StringIO()
+    write_rows(fmt, headers, rows, buffer, **options)
+    return buffer.getvalue()
+
+
+def write_records(fmt: str, raw_records: Iterable[bytes], out: BinaryIO) -> int:
+    """Write original records (compact JSON bytes each) as ``jsonl``, ``json`` or ``records``; return the count.
+
+    The bytes are copied unchanged, so numbers, key order and text survive exactly; raw line breaks (only
+    possible as whitespace in valid JSON) are removed so each record stays on one line.
+    """
+    if fmt not in RECORD_FORMATS:
+        raise ExportError(f"unknown record format {fmt!r} (expected one of {', '.join(RECORD_FORMATS)})")
+    opening, separator, closing, empty = {
+        "jsonl": (b"", b"\n", b"\n", b""),
+        "json": (b"[\n", b",\n", b"\n]\n", b"[]\n"),
+        "records": (b'{"Records":[\n', b",\n", b"\n]}\n", b'{"Records":[]}\n'),
+    }[fmt]
+    count = 0
+    for raw in raw_records:
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        raw = bytes(raw)
+        if b"\n" in raw or b"\r" in raw:
+            raw = raw.replace(b"\r", b"").replace(b"\n", b"")
+        out.write((opening if count == 0 else separator) + raw)
+        count += 1
+    out.write(closing if count else empty)
+    return count
+
+
+# --- terminals ---------------------------------------------------------------------------------------------
+
+
+class TerminalSafeWriter:
+    """A text stream wrapper for terminals: escapes every control or reordering character except ``\\n``/``\\t``.
+
+    Wrap ``sys.stdout`` with it when it is a TTY, so a cell holding ``\\x1b[2J`` prints as text.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with controls made visible; return the length of the text given."""
+        if "\t" in text:
+            self._out.write("\t".join(safe_multiline(part) for part in text.split("\t")))
+        else:
+            self._out.write(safe_multiline(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """Write each string of ``lines``."""
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Flush the wrapped stream."""
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        """Whether the wrapped stream is a terminal."""
+        return self._out.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
