@@ -55,25 +55,15 @@ PATH_INDEXES: tuple[tuple[str, ...], ...] = (
     ("eventName",),
     ("eventSource",),
     ("eventType",),
-    ("eventCategory",),
     ("awsRegion",),
     ("sourceIPAddress",),
     ("errorCode",),
     ("recipientAccountId",),
-    ("userAgent",),
     ("userIdentity", "type"),
     ("userIdentity", "userName"),
     ("userIdentity", "arn"),
-    ("userIdentity", "accountId"),
-    ("userIdentity", "principalId"),
     ("userIdentity", "accessKeyId"),
-    ("userIdentity", "invokedBy"),
-    ("userIdentity", "sessionContext", "sessionIssuer", "userName"),
     ("requestParameters", "bucketName"),
-    ("requestParameters", "key"),
-    ("requestParameters", "userName"),
-    ("requestParameters", "roleName"),
-    ("requestParameters", "instanceId"),
 )
 """Raw record paths with an equality index (the planner turns ``.path == "x"`` into a lookup)."""
 
@@ -142,6 +132,16 @@ def walk(record: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
+def _group_paths(indexes: dict[tuple[str, ...], "PathIndex"]) -> tuple[list, list]:
+    """Split path indexes into top-level keys and (first key, [(rest, index)]) groups."""
+    top = [(path[0], index) for path, index in indexes.items() if len(path) == 1]
+    nested: dict[str, list] = {}
+    for path, index in indexes.items():
+        if len(path) > 1:
+            nested.setdefault(path[0], []).append((path[1:], index))
+    return top, list(nested.items())
+
+
 @dataclass
 class Chunk:
     """A batch of consecutive rows: their JSON bytes packed into one blob."""
@@ -191,6 +191,7 @@ class EventStore:
         default_factory=lambda: {name: {} for name in INTERNED_FIELDS}
     )
     _count: int = 0
+    _path_groups: Any = None
     generation: int = 0
     """Bumped on every append so caches keyed on the store know to refresh."""
 
@@ -217,7 +218,7 @@ class EventStore:
         field_lists = [fields[name] for name in FIELDS]
         interns = [self._intern.get(name) for name in FIELDS]
         extract = identity.extract_row
-        path_items = list(self.path_indexes.items())
+        index_record = self._index_record
         derived_actor = self.derived_indexes["actor_key"]
         derived_ip = self.derived_indexes["ip_key"]
         multi = [(self.multi_indexes[name], fn) for name, fn in MULTI_INDEXES.items()]
@@ -237,8 +238,7 @@ class EventStore:
                 if intern is not None:
                     value = intern.setdefault(value, value)
                 lst.append(value)
-            for path, index in path_items:
-                index.add(row, walk(record, path))
+            index_record(record, row)
             derived_actor.add(row, values[11] or None)
             derived_ip.add(row, values[12] or None)
             for table, fn in multi:
@@ -266,6 +266,32 @@ class EventStore:
         self._count = row
         self.generation += 1
         return added
+
+    def _index_record(self, record: Any, row: int) -> None:
+        """Add one record to every path index (paths grouped by their first key, walked once)."""
+        groups = self._path_groups
+        if groups is None:
+            groups = self._path_groups = _group_paths(self.path_indexes)
+        top, nested = groups
+        if type(record) is not dict:
+            for _key, index in top:
+                index.add(row, _MISSING)
+            for _first, subs in nested:
+                for _rest, index in subs:
+                    index.add(row, _MISSING)
+            return
+        get = record.get
+        for key, index in top:
+            index.add(row, get(key))
+        for first, subs in nested:
+            sub = get(first)
+            if type(sub) is dict:
+                for rest, index in subs:
+                    index.add(row, walk(sub, rest))
+            else:
+                value = None if sub is None else _MISSING
+                for _rest, index in subs:
+                    index.add(row, value)
 
     def _is_duplicate(self, event_id: str, raw: bytes, record: dict[str, Any]) -> bool:
         """True when a record with this eventID and equal content is already stored."""
