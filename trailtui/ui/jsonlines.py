@@ -1,0 +1,199 @@
+"""Pretty-print a JSON value the way ``jq .`` does, one entry per output line, each with its jq path.
+
+The detail view draws these lines lazily and uses each line's path to copy the value under the cursor,
+copy its jq path (``.resources[0].ARN``) or filter on it. This module is pure Python: it imports no
+Textual or Rich, so it is testable on its own.
+
+Layout and string escaping follow jq exactly (2-space indent, ``"key": value``, ``{}``/``[]`` for empty
+containers, key order kept, ``"``, ``\\``, ``\\b \\f \\n \\r \\t`` and other C0 controls and DEL as
+``\\u00XX``, everything else raw UTF-8). Numbers are printed as Python's ``json`` module prints them:
+integers exactly, floats by their shortest round-trip repr. That equals jq 1.6's output for integers
+below 2**53 and for floats such as ``0.5`` or ``1e-07``; jq 1.6 prints ``1.0`` as ``1`` and rounds big
+integers, jq 1.7+ keeps the literal (``1.0``, exact big integers) but writes exponents as ``1E-7``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import Any, Iterator, NamedTuple, Union
+
+PathElement = Union[str, int]
+Path = tuple[PathElement, ...]
+
+INDENT = "  "
+
+KINDS = ("open", "close", "empty", "string", "number", "boolean", "null")
+"""Line kinds: ``open`` ends with ``{``/``[``, ``close`` holds ``}``/``]``, ``empty`` holds ``{}``/``[]``,
+the others hold a scalar of that type."""
+
+
+class Line(NamedTuple):
+    """One line of pretty-printed JSON.
+
+    ``path`` is the jq path of the value the line shows (a closing brace carries the path of its
+    container); ``depth`` is the nesting level (indent is ``2 * depth`` spaces); ``key_len`` is how many
+    characters after the indent hold the ``"key": `` prefix (0 when the line has no key).
+    """
+
+    text: str
+    path: Path
+    kind: str
+    depth: int
+    key_len: int = 0
+
+    @property
+    def value_start(self) -> int:
+        """Index in ``text`` where the value (or brace) starts."""
+        return self.depth * len(INDENT) + self.key_len
+
+
+def json_string(text: str) -> str:
+    """``text`` as a JSON string literal, escaped exactly as jq escapes it (DEL included)."""
+    # The json module's C encoder escapes exactly what jq escapes, except DEL.
+    literal = encode_basestring(text)
+    return literal.replace("\x7f", "\\u007f") if "\x7f" in literal else literal
+
+
+def scalar_text(value: Any) -> str:
+    """The JSON text of a scalar (string, number, boolean or null)."""
+    if isinstance(value, str):
+        return json_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return json.dumps(value)
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _scalar_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
+
+
+def iter_lines(value: Any) -> Iterator[Line]:
+    """Yield the lines of ``value`` pretty-printed like ``jq .`` (see :func:`pretty_lines`)."""
+    first = _line(value, (), 0, "", "")
+    yield first
+    if first.kind != "open":
+        return
+    # An explicit stack instead of recursion: records can nest deeper than Python's recursion limit.
+    # Each frame: [entries, next index, path, depth, is_dict, text after the closing brace].
+    stack: list[list[Any]] = [_frame(value, (), 0, "")]
+    while stack:
+        frame = stack[-1]
+        entries, start, path, depth, is_dict, trailer = frame
+        child_depth = depth + 1
+        indent = INDENT * child_depth
+        last = len(entries) - 1
+        descended = False
+        for index in range(start, last + 1):
+            if is_dict:
+                step, child = entries[index]
+                prefix = json_string(step) + ": "
+            else:
+                step, child = index, entries[index]
+                prefix = ""
+            comma = "," if index < last else ""
+            child_type = type(child)
+            if child_type is str:
+                text = indent + prefix + json_string(child) + comma
+                yield Line(text, path + (step,), "string", child_depth, len(prefix))
+                continue
+            line = _line(child, path + (step,), child_depth, prefix, comma)
+            yield line
+            if line.kind == "open":
+                frame[1] = index + 1
+                stack.append(_frame(child, line.path, child_depth, comma))
+                descended = True
+                break
+        if not descended:
+            stack.pop()
+            yield Line(INDENT * depth + ("}" if is_dict else "]") + trailer, path, "close", depth)
+
+
+def _line(value: Any, path: Path, depth: int, prefix: str, comma: str) -> Line:
+    indent = INDENT * depth
+    if isinstance(value, dict):
+        if value:
+            return Line(indent + prefix + "{", path, "open", depth, len(prefix))
+        return Line(indent + prefix + "{}" + comma, path, "empty", depth, len(prefix))
+    if isinstance(value, (list, tuple)):
+        if value:
+            return Line(indent + prefix + "[", path, "open", depth, len(prefix))
+        return Line(indent + prefix + "[]" + comma, path, "empty", depth, len(prefix))
+    return Line(indent + prefix + scalar_text(value) + comma, path, _scalar_kind(value), depth, len(prefix))
+
+
+def _frame(value: Any, path: Path, depth: int, trailer: str) -> list[Any]:
+    is_dict = isinstance(value, dict)
+    entries = list(value.items()) if is_dict else value
+    return [entries, 0, path, depth, is_dict, trailer]
+
+
+def pretty_lines(value: Any) -> list[Line]:
+    """``value`` pretty-printed like ``jq .``: one :class:`Line` per output line, in order.
+
+    ``"\\n".join(line.text for line in pretty_lines(v))`` is the text jq prints (without the final
+    newline), and ``getpath(v, line.path)`` is the value each line shows.
+    """
+    return list(iter_lines(value))
+
+
+def pretty_text(value: Any) -> str:
+    """``value`` as ``jq .`` prints it, without the trailing newline."""
+    return "\n".join(line.text for line in iter_lines(value))
+
+
+def compact_text(value: Any) -> str:
+    """``value`` as one line of compact JSON (``jq -c``), with jq's string escaping."""
+    if isinstance(value, dict):
+        return "{" + ",".join(json_string(k) + ":" + compact_text(v) for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(compact_text(v) for v in value) + "]"
+    return scalar_text(value)
+
+
+def getpath(value: Any, path: Path) -> Any:
+    """The value at ``path`` inside ``value`` (like jq's ``getpath``; raises on a missing step)."""
+    for step in path:
+        value = value[step]
+    return value
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_KEYWORDS = frozenset(
+    "and as catch def elif else end foreach if import include label or reduce then try __loc__".split()
+)
+
+
+def jq_path(path: Path) -> str:
+    """Render a path in jq syntax: ``.userIdentity.arn``, ``.resources[0].ARN``, ``.["weird-key"]``.
+
+    Keys that are not plain identifiers (or are jq keywords) are quoted, so the result always parses
+    as a jq path expression; the empty path is ``.``.
+    """
+    if not path:
+        return "."
+    parts: list[str] = []
+    for step in path:
+        if isinstance(step, int) and not isinstance(step, bool):
+            parts.append(f"[{step}]")
+        elif _IDENTIFIER.match(step) and step not in _KEYWORDS:
+            parts.append(f".{step}")
+        else:
+            parts.append(f"[{json_string(step)}]")
+    text = "".join(parts)
+    return text if text.startswith(".") else "." + text
