@@ -80,8 +80,11 @@ def _str(value: Any) -> Optional[str]:
     return value if type(value) is str and value else None
 
 
+_EMPTY: dict = {}  # never mutated: stands in for a missing object
+
+
 def _obj(value: Any) -> dict:
-    return value if type(value) is dict else {}
+    return value if type(value) is dict else _EMPTY
 
 
 def _lower(text: str) -> str:
@@ -291,12 +294,22 @@ def access_keys(rec: Any) -> list[str]:
     if type(rec) is not dict:
         return []
     out: list[str] = []
-    for value in (
-        _path(rec, "userIdentity", "accessKeyId"),
-        _path(rec, "responseElements", "credentials", "accessKeyId"),
-        _path(rec, "responseElements", "accessKey", "accessKeyId"),
-        _path(rec, "requestParameters", "accessKeyId"),
-    ):
+    ui = rec.get("userIdentity")
+    if type(ui) is dict:
+        value = ui.get("accessKeyId")
+        if value is not None and is_key_id(value):
+            out.append(value)
+    response = rec.get("responseElements")
+    if type(response) is dict:
+        for name in ("credentials", "accessKey"):
+            inner = response.get(name)
+            if type(inner) is dict:
+                value = inner.get("accessKeyId")
+                if value is not None and is_key_id(value) and value not in out:
+                    out.append(value)
+    params = rec.get("requestParameters")
+    if type(params) is dict:
+        value = params.get("accessKeyId")
         if value is not None and is_key_id(value) and value not in out:
             out.append(value)
     return out
@@ -332,11 +345,15 @@ def session_keys(rec: Any) -> list[str]:
             created = _str(_obj(context.get("attributes")).get("creationDate"))
             if arn is not None and created is not None:
                 out.append("arn:" + arn + "@" + created)
-    minted = _path(rec, "responseElements", "credentials", "accessKeyId")
-    if type(minted) is str and minted.startswith("ASIA") and is_key_id(minted):
-        minted = "key:" + minted
-        if minted not in out:
-            out.append(minted)
+    response = rec.get("responseElements")
+    if type(response) is dict:
+        credentials = response.get("credentials")
+        if type(credentials) is dict:
+            minted = credentials.get("accessKeyId")
+            if type(minted) is str and minted.startswith("ASIA") and is_key_id(minted):
+                minted = "key:" + minted
+                if minted not in out:
+                    out.append(minted)
     return out
 
 
@@ -463,24 +480,40 @@ def canonical_ip(text: str) -> Optional[tuple[str, bool]]:
     return _ipv6_text(words), private
 
 
+def _classify_address(text: str) -> tuple[Optional[str], bool]:
+    """``(key, scope_by_account)`` for one raw ``sourceIPAddress`` string."""
+    text = text.strip(_JQ_WHITESPACE)
+    if not text:
+        return None, False
+    if text == "AWS Internal":
+        return "aws-internal", False
+    parsed = canonical_ip(text)
+    if parsed is not None:
+        return "ip:" + parsed[0], parsed[1]
+    lowered = _lower(text)
+    if lowered.endswith(".amazonaws.com"):
+        return "service:" + lowered, False
+    return "other:" + text, False
+
+
+# Source addresses repeat heavily within a log, so classification is memoised (bounded: cleared when full).
+_ADDRESS_CACHE: dict[str, tuple[Optional[str], bool]] = {}
+_ADDRESS_CACHE_MAX = 1 << 16
+
+
 def _ip_key(rec: dict) -> Optional[str]:
     raw = rec.get("sourceIPAddress")
     if type(raw) is not str:
         return None
-    text = raw.strip(_JQ_WHITESPACE)
-    if not text:
-        return None
-    if text == "AWS Internal":
-        return "aws-internal"
-    parsed = canonical_ip(text)
-    if parsed is not None:
-        if parsed[1]:
-            return "ip:" + parsed[0] + "@" + (account(rec) or "")
-        return "ip:" + parsed[0]
-    lowered = _lower(text)
-    if lowered.endswith(".amazonaws.com"):
-        return "service:" + lowered
-    return "other:" + text
+    cached = _ADDRESS_CACHE.get(raw)
+    if cached is None:
+        if len(_ADDRESS_CACHE) >= _ADDRESS_CACHE_MAX:
+            _ADDRESS_CACHE.clear()
+        cached = _ADDRESS_CACHE[raw] = _classify_address(raw)
+    key, scoped = cached
+    if scoped:
+        return key + "@" + (account(rec) or "")  # type: ignore[operator]
+    return key
 
 
 def ip_key(rec: Any) -> Optional[str]:
