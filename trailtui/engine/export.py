@@ -23,7 +23,8 @@ In ``md``, ``table`` and the error messages a cell renders as: a string as itsel
 An optional provenance column (one string per row, e.g. ``"logs/a.json: Records[3]"``) is added last.
 
 Records (:func:`write_records`) are the compact JSON bytes of original events, written unchanged: ``jsonl``
-(one per line), ``json`` (one array) or ``records`` (``{"Records":[...]}``, which jq and trailtui load back).
+(one per line), ``json`` (one array), ``records`` (``{"Records":[...]}``, which jq and trailtui load back) or
+``pretty`` (each record indented like ``jq .``, for reading).
 
 Terminal rule: files and pipes get the exact bytes above, so ``tsv`` / ``csv`` output is identical to jq's.
 jq's escaping does not cover ESC and the other control characters, so when the destination is a terminal
@@ -55,6 +56,7 @@ __all__ = [
     "ExportError",
     "TerminalSafeWriter",
     "csv_line",
+    "format_records",
     "format_rows",
     "tsv_line",
     "write_records",
@@ -171,12 +173,14 @@ def _kind(value: Any) -> str:
 
 
 def _trunc_dump(value: Any) -> str:
-    # jq 1.8 truncates the dump in error messages to 29 bytes: 25 bytes (at a UTF-8 boundary) + "...".
+    # jq 1.8 shortens the dump in error messages above 29 bytes to 25 bytes (at a UTF-8 boundary), "..." and
+    # the closing bracket of an array or object.
     text = _dumps(value)
     raw = text.encode("utf-8", "surrogatepass")
     if len(raw) <= 29:
         return text
-    return raw[:25].decode("utf-8", "ignore") + "..."
+    closer = {"[": "]", "{": "}"}.get(text[0], "")
+    return raw[:25].decode("utf-8", "ignore") + "..." + closer
 
 
 def _bad_cell(value: Any) -> ExportError:
@@ -184,7 +188,7 @@ def _bad_cell(value: Any) -> ExportError:
     return ExportError(f"{_kind(value)} ({_trunc_dump(value)}) is not valid in a csv row")
 
 
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -221,7 +225,8 @@ def csv_line(values: Sequence[Any]) -> str:
     parts = []
     for value in values:
         if isinstance(value, str):
-            parts.append('"' + value.replace('"', '""') + '"')
+            # jq escapes NUL as \0 in every @format
+            parts.append('"' + value.replace('"', '""').replace("\0", "\\0") + '"')
             continue
         text = _scalar_text(value)
         if text is None:
@@ -405,16 +410,50 @@ def format_rows(
     return buffer.getvalue()
 
 
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
+_CLOSER = {b"{": b"}", b"[": b"]"}
+
+
+def _pretty(raw: bytes) -> bytes:
+    """Re-indent one JSON value the way ``jq .`` lays it out, keeping every string and number byte for byte."""
+    tokens = _JSON_TOKEN.findall(raw)
+    out: list[bytes] = []
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _CLOSER:
+            if i + 1 < len(tokens) and tokens[i + 1] == _CLOSER[token]:
+                out.append(token + tokens[i + 1])
+                i += 2
+                continue
+            depth += 1
+            out.append(token + b"\n" + b"  " * depth)
+        elif token in (b"}", b"]"):
+            depth -= 1
+            out.append(b"\n" + b"  " * depth + token)
+        elif token == b",":
+            out.append(b",\n" + b"  " * depth)
+        elif token == b":":
+            out.append(b": ")
+        else:
+            out.append(token)
+        i += 1
+    return b"".join(out)
+
+
 def write_records(fmt: str, raw_records: Iterable[bytes], out: BinaryIO) -> int:
-    """Write original records (compact JSON bytes each) as ``jsonl``, ``json`` or ``records``; return the count.
+    """Write original records (compact JSON bytes each) as ``jsonl``, ``json``, ``records`` or ``pretty``.
 
     The bytes are copied unchanged, so numbers, key order and text survive exactly; raw line breaks (only
-    possible as whitespace in valid JSON) are removed so each record stays on one line.
+    possible as whitespace in valid JSON) are removed so each record stays on one line. ``pretty`` writes
+    each record indented like ``jq .`` (one value after another, as jq would print them). Returns the count.
     """
-    if fmt not in RECORD_FORMATS:
+    if fmt not in RECORD_FORMATS and fmt != "pretty":
         raise ExportError(f"unknown record format {fmt!r} (expected one of {', '.join(RECORD_FORMATS)})")
     opening, separator, closing, empty = {
         "jsonl": (b"", b"\n", b"\n", b""),
+        "pretty": (b"", b"\n", b"\n", b""),
         "json": (b"[\n", b",\n", b"\n]\n", b"[]\n"),
         "records": (b'{"Records":[\n', b",\n", b"\n]}\n", b'{"Records":[]}\n'),
     }[fmt]
@@ -423,12 +462,21 @@ def write_records(fmt: str, raw_records: Iterable[bytes], out: BinaryIO) -> int:
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         raw = bytes(raw)
-        if b"\n" in raw or b"\r" in raw:
+        if fmt == "pretty":
+            raw = _pretty(raw)
+        elif b"\n" in raw or b"\r" in raw:
             raw = raw.replace(b"\r", b"").replace(b"\n", b"")
         out.write((opening if count == 0 else separator) + raw)
         count += 1
     out.write(closing if count else empty)
     return count
+
+
+def format_records(fmt: str, raw_records: Iterable[bytes]) -> str:
+    """:func:`write_records` into a string (for the clipboard)."""
+    buffer = io.BytesIO()
+    write_records(fmt, raw_records, buffer)
+    return buffer.getvalue().decode("utf-8")
 
 
 # --- terminals ---------------------------------------------------------------------------------------------
