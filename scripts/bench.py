@@ -1,0 +1,1097 @@
+#!/usr/bin/env python3
+"""trailtui's benchmark: load, filter, pivot, sort and app latency at up to a million events.
+
+Usage::
+
+    python scripts/bench.py [--events N] [--quick] [--json] [--vs-jq] [--data DIR] [--only SECTION,...]
+
+Sections: ``load`` (each input shape, in a fresh subprocess, against a bare ``orjson.loads`` baseline),
+``filters`` (median latency of the questions a responder asks, on a loaded store), ``app`` (Textual Pilot:
+first rows shown, filter-as-you-type, key-to-screen latency while a filter or a load runs) and ``jq``
+(the same questions asked of the jq CLI, with ``--vs-jq``). See scripts/README.md for what each figure means.
+
+Test data comes from ``trailtui.engine.samplegen`` and is cached under ``--data`` (default
+``benchmarks-data/`` in the repository root, git-ignored). Progress goes to stderr; the result table (or,
+with ``--json``, one JSON document) goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import hashlib
+import inspect
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+SCHEMA = 1
+"""Version of the ``--json`` document layout."""
+
+SECTIONS = ("load", "filters", "app", "jq")
+SHAPES = ("records", "tree", "jsonl")
+"""Input shapes measured: one Records JSON file, a gzip S3 delivery tree, JSON Lines."""
+
+TARGETS_MS = {"jq": 1000.0, "field": 100.0, "pivot": 50.0, "sort": 500.0}
+"""Latency targets per kind of question (issue "Fast at a million events")."""
+
+BUCKET = "wareville-care4wares"
+DEFAULT_SEED = 7
+
+_T0 = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """Progress to stderr (stdout is reserved for the result)."""
+    print(f"[bench {time.perf_counter() - _T0:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Memory and machine
+
+
+def _status_kb(name: str) -> Optional[int]:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size (VmHWM, else ru_maxrss)."""
+    kb = _status_kb("VmHWM")
+    if kb is None:
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb * 1024
+
+
+def rss_bytes() -> int:
+    """This process's current resident set size (VmRSS; 0 when unknown)."""
+    kb = _status_kb("VmRSS")
+    return (kb or 0) * 1024
+
+
+def _version(dist: str) -> Optional[str]:
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:
+        return None
+
+
+def machine_info(jq_path: str) -> dict[str, Any]:
+    """CPU, cores, RAM, OS, Python and the versions of what is measured."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kb = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    commit = None
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip() or None
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "trailtui"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()
+        if commit and dirty:
+            commit += "+dirty"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    jq_version = None
+    if jq_path and shutil.which(jq_path):
+        try:
+            jq_version = subprocess.run([jq_path, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1) if mem_kb else None,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "versions": {
+            "trailtui": commit,
+            "textual": _version("textual"),
+            "orjson": _version("orjson"),
+            "jq (PyPI)": _version("jq"),
+            "jq CLI": jq_version,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Children: every heavy measurement runs in a fresh interpreter so peaks and caches don't mix.
+
+
+def run_child(args: Sequence[str], timeout: float) -> dict[str, Any]:
+    """Run ``bench.py --_child ARGS`` and return the JSON object it prints last."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s: {' '.join(args)}"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
+        return {"error": f"child {args[0]} exited {proc.returncode}: " + " | ".join(tail)}
+    return json.loads(lines[-1])
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def child_main(argv: list[str]) -> int:
+    """Entry point of a child process (``--_child KIND ...``)."""
+    kind, rest = argv[0], argv[1:]
+    try:
+        if kind == "gen":
+            _emit(child_gen(rest[0], rest[1], int(rest[2]), int(rest[3])))
+        elif kind == "load":
+            _emit(child_load(rest[0], int(rest[1])))
+        elif kind == "baseline":
+            _emit(child_baseline(rest[0], rest[1]))
+        elif kind == "app":
+            _emit(child_app(json.loads(rest[0])))
+        else:
+            raise SystemExit(f"unknown child {kind}")
+    except Exception as err:  # the parent reports it as this section's error
+        traceback.print_exc()
+        _emit({"error": f"{type(err).__name__}: {err}"})
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data
+
+
+def _generator_fingerprint() -> str:
+    """A hash of the generator's source: cached data is regenerated when the generator changes."""
+    try:
+        from trailtui.engine import samplegen
+
+        return hashlib.sha256(Path(samplegen.__file__).read_bytes()).hexdigest()[:12]
+    except Exception:
+        return "unknown"
+
+
+def child_gen(shape: str, out: str, n: int, seed: int) -> dict[str, Any]:
+    """Write one shape with the samples generator; report its size on disk and as raw JSON."""
+    from trailtui.engine import samplegen
+
+    started = time.perf_counter()
+    kwargs: dict[str, Any] = {"seed": seed}
+    params = inspect.signature(samplegen.write).parameters
+    if "incident" in params:
+        kwargs["incident"] = True  # the Wareville incident the bucket/AttachUserPolicy questions look for
+    samplegen.write(out, n, shape, **kwargs)
+    elapsed = time.perf_counter() - started
+    disk, raw, files = _sizes(Path(out))
+    return {"shape": shape, "seconds": elapsed, "disk_bytes": disk, "raw_bytes": raw, "files": files}
+
+
+def _files_of(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [path]
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _sizes(path: Path) -> tuple[int, int, int]:
+    """(bytes on disk, bytes of JSON once decompressed, file count)."""
+    disk = raw = 0
+    files = _files_of(path)
+    for file in files:
+        size = file.stat().st_size
+        disk += size
+        if _is_gzip(file):
+            with gzip.open(file, "rb") as fh:
+                while True:
+                    block = fh.read(1 << 20)
+                    if not block:
+                        break
+                    raw += len(block)
+        else:
+            raw += size
+    return disk, raw, len(files)
+
+
+def data_paths(root: Path) -> dict[str, Path]:
+    return {"records": root / "records.json", "tree": root / "tree", "jsonl": root / "events.jsonl"}
+
+
+def ensure_data(data_dir: Path, n: int, seed: int) -> dict[str, Any]:
+    """Generate (or reuse) the three shapes of ``n`` events; returns the manifest."""
+    root = data_dir / f"n{n}-seed{seed}"
+    manifest_path = root / "manifest.json"
+    fingerprint = _generator_fingerprint()
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("generator") == fingerprint and all(Path(p).exists() for p in manifest["paths"].values()):
+            log(f"reusing data in {root}")
+            manifest["cached"] = True
+            return manifest
+        log(f"generator changed or data incomplete: regenerating {root}")
+        shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    paths = data_paths(root)
+    shapes: dict[str, Any] = {}
+    for shape, path in paths.items():
+        log(f"generating {n:,} events as {shape} -> {path}")
+        result = run_child(["gen", shape, str(path), str(n), str(seed)], timeout=3600)
+        if "error" in result:
+            raise RuntimeError(f"generating {shape}: {result['error']}")
+        shapes[shape] = result
+    manifest = {
+        "events": n,
+        "seed": seed,
+        "generator": fingerprint,
+        "paths": {k: str(v) for k, v in paths.items()},
+        "shapes": shapes,
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    manifest["cached"] = False
+    return manifest
+
+
+def warm_page_cache(paths: Sequence[str]) -> None:
+    """Read every input once so each measurement starts from a warm page cache."""
+    for path in paths:
+        for file in _files_of(Path(path)):
+            with open(file, "rb") as fh:
+                while fh.read(8 << 20):
+                    pass
+
+
+# ---------------------------------------------------------------------------------------------------
+# Load
+
+
+def child_load(path: str, expected: int) -> dict[str, Any]:
+    """Load one input into an EventStore the way the app does (GC off during the load, frozen after)."""
+    from trailtui.engine.loader import load
+    from trailtui.engine.model import Problem, RecordBatch
+    from trailtui.engine.store import EventStore
+
+    rss_before = rss_bytes()
+    store = EventStore()
+    problems: list[str] = []
+    batches = 0
+    in_store = 0.0
+    first_rows: Optional[float] = None
+    gc.disable()
+    started = time.perf_counter()
+    for item in load([path]):
+        if isinstance(item, RecordBatch):
+            t = time.perf_counter()
+            store.add_batch(item)
+            now = time.perf_counter()
+            in_store += now - t
+            batches += 1
+            if first_rows is None and len(store):
+                first_rows = now - started
+        elif isinstance(item, Problem):
+            problems.append(item.message)
+    elapsed = time.perf_counter() - started
+    gc.freeze()
+    gc.enable()
+    return {
+        "seconds": elapsed,
+        "store_seconds": in_store,
+        "first_rows_seconds": first_rows,
+        "events": len(store),
+        "expected": expected,
+        "batches": batches,
+        "problems": problems[:5],
+        "peak_rss": peak_rss_bytes(),
+        "rss_before": rss_before,
+        "rss_after": rss_bytes(),
+    }
+
+
+def child_baseline(shape: str, path: str) -> dict[str, Any]:
+    """The floor: read (and gunzip) the same bytes and ``orjson.loads`` them, keeping the parsed values."""
+    import orjson
+
+    loads = orjson.loads
+    kept: list[Any] = []
+    events = 0
+    gc.disable()
+    started = time.perf_counter()
+    if shape == "jsonl":
+        with open(path, "rb") as fh:
+            data = fh.read()
+        for line in data.splitlines():
+            if line.strip():
+                kept.append(loads(line))
+        events = len(kept)
+        del data
+    else:
+        for file in _files_of(Path(path)):
+            with open(file, "rb") as fh:
+                data = fh.read()
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            doc = loads(data)
+            kept.append(doc)
+            if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
+                events += len(doc["Records"])
+    elapsed = time.perf_counter() - started
+    return {"seconds": elapsed, "events": events, "peak_rss": peak_rss_bytes()}
+
+
+def bench_load(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each shape: trailtui's loader + store vs the bare orjson baseline, each in a fresh process."""
+    n = manifest["events"]
+    warm_page_cache(list(manifest["paths"].values()))
+    out = []
+    for shape in SHAPES:
+        path = manifest["paths"][shape]
+        info = manifest["shapes"][shape]
+        raw = info["raw_bytes"]
+        log(f"load {shape}: trailtui")
+        mine = run_child(["load", path, str(n)], timeout=3600)
+        log(f"load {shape}: orjson baseline")
+        base = run_child(["baseline", shape, path], timeout=3600)
+        row: dict[str, Any] = {"shape": shape, "files": info["files"], "disk_bytes": info["disk_bytes"], "raw_bytes": raw}
+        if "error" in mine:
+            row["error"] = mine["error"]
+        else:
+            secs = mine["seconds"]
+            row.update(
+                seconds=secs,
+                events=mine["events"],
+                events_per_s=mine["events"] / secs if secs else None,
+                mb_per_s=raw / 1e6 / secs if secs else None,
+                store_seconds=mine["store_seconds"],
+                loader_seconds=secs - mine["store_seconds"],
+                first_rows_seconds=mine["first_rows_seconds"],
+                peak_rss=mine["peak_rss"],
+                rss_after=mine["rss_after"],
+                rss_per_raw_byte=mine["peak_rss"] / raw if raw else None,
+                retained_per_event=(mine["rss_after"] - mine["rss_before"]) / mine["events"] if mine["events"] else None,
+                problems=mine["problems"],
+            )
+        if "error" in base:
+            row["baseline_error"] = base["error"]
+        else:
+            row.update(baseline_seconds=base["seconds"], baseline_peak_rss=base["peak_rss"], baseline_events=base["events"])
+            if "seconds" in row and base["seconds"]:
+                row["ratio"] = row["seconds"] / base["seconds"]
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Filters
+
+
+def build_store_inprocess(path: str) -> tuple[Any, float]:
+    """Load ``path`` into a store here, as the app does (GC off during the load, frozen after)."""
+    from trailtui.engine.loader import load
+    from trailtui.engine.model import RecordBatch
+    from trailtui.engine.store import EventStore
+
+    store = EventStore()
+    gc.disable()
+    started = time.perf_counter()
+    try:
+        for item in load([path]):
+            if isinstance(item, RecordBatch):
+                store.add_batch(item)
+    finally:
+        gc.freeze()
+        gc.enable()
+    return store, time.perf_counter() - started
+
+
+def _lit(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _most_common(values: Sequence[str]) -> Optional[str]:
+    counts: dict[str, int] = {}
+    for value in values:
+        if value:
+            counts[value] = counts.get(value, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def question_list(store: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The questions to time, with values chosen from the data (documented in the result)."""
+    from trailtui.engine.query import compile_query, run_filter
+
+    n = len(store)
+    suspicious = run_filter(store, compile_query('.eventName == "AttachUserPolicy"')).rows
+    # Pivot from the suspicious event, as an investigator would; fall back to the middle row.
+    pivot_row = suspicious[0] if len(suspicious) else n // 2
+    actor = store.fields["actor_key"][pivot_row] or _most_common(store.fields["actor_key"]) or ""
+    ip = store.fields["ip_key"][pivot_row] or _most_common(store.fields["ip_key"]) or ""
+    regions: dict[str, int] = {}
+    for rec in store.records(range(0, n, max(1, n // 5000))):
+        region = rec.get("awsRegion") if isinstance(rec, dict) else None
+        if isinstance(region, str):
+            regions[region] = regions.get(region, 0) + 1
+    region = max(regions, key=regions.__getitem__) if regions else "us-east-1"
+    by_time = store.sorted_rows(None, key="time")
+    t_lo = store.record(by_time[int(n * 0.40)]).get("eventTime") if n else "2024-12-01T00:00:00Z"
+    t_hi = store.record(by_time[min(n - 1, int(n * 0.50))]).get("eventTime") if n else "2024-12-02T00:00:00Z"
+    chosen = {"pivot_row": pivot_row, "actor_key": actor, "ip_key": ip, "region": region, "time_from": t_lo, "time_to": t_hi}
+
+    s3 = f'.Records[] | select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=={_lit(BUCKET)})'
+    proj = '.Records[] | [.eventTime, .eventName, .userIdentity.userName // "N/A", .sourceIPAddress // "N/A"]'
+
+    def sel(cond: str) -> str:
+        return f".Records[] | select({cond})"
+
+    q: list[dict[str, Any]] = [
+        {"name": "eventName == AttachUserPolicy", "group": "jq", "text": '.eventName == "AttachUserPolicy"',
+         "jq": sel('.eventName == "AttachUserPolicy"')},
+        {"name": "requestParameters.bucketName", "group": "jq", "text": f".requestParameters.bucketName == {_lit(BUCKET)}",
+         "jq": sel(f".requestParameters.bucketName == {_lit(BUCKET)}")},
+        {"name": "S3 program (source and bucket)", "group": "jq", "text": s3, "jq": s3},
+        {"name": 'errorCode // "" | test(AccessDenied)', "group": "jq", "text": '(.errorCode // "") | test("AccessDenied")',
+         "jq": sel('(.errorCode // "") | test("AccessDenied")')},
+        {"name": "userAgent | contains(aws-cli)", "group": "jq", "text": '.userAgent | contains("aws-cli")',
+         "jq": sel('.userAgent | contains("aws-cli")')},
+        {"name": "projection with // (all cells)", "group": "jq", "text": proj, "jq": proj, "cells": True},
+        {"name": "field: eventSource", "group": "field", "text": 'select(.eventSource == "s3.amazonaws.com")',
+         "jq": sel('.eventSource == "s3.amazonaws.com"')},
+        {"name": "field: actor_key", "group": "field", "text": f"select(actor_key == {_lit(actor)})",
+         "jq": sel(f"actor_key == {_lit(actor)}"), "prelude": True},
+        {"name": "field: ip_key", "group": "field", "text": f"select(ip_key == {_lit(ip)})",
+         "jq": sel(f"ip_key == {_lit(ip)}"), "prelude": True},
+        {"name": "field: errorCode", "group": "field", "text": 'select(.errorCode == "AccessDenied")',
+         "jq": sel('.errorCode == "AccessDenied"')},
+        {"name": "field: awsRegion", "group": "field", "text": f"select(.awsRegion == {_lit(region)})",
+         "jq": sel(f".awsRegion == {_lit(region)}")},
+        {"name": "field: eventTime range (10%)", "group": "field",
+         "text": f"select(.eventTime >= {_lit(t_lo)} and .eventTime < {_lit(t_hi)})",
+         "jq": sel(f".eventTime >= {_lit(t_lo)} and .eventTime < {_lit(t_hi)}")},
+        {"name": "pivot: user", "group": "pivot", "pivot": "user", "row": pivot_row},
+        {"name": "pivot: ip", "group": "pivot", "pivot": "ip", "row": pivot_row},
+        {"name": "sort all by time", "group": "sort", "sort": "time", "jq": ".Records | sort_by(.eventTime) | .[]"},
+        {"name": "sort all by event name", "group": "sort", "sort": "event", "jq": ".Records | sort_by(.eventName) | .[]"},
+    ]
+    return q, chosen
+
+
+def _measure(fn: Callable[[], tuple[int, int]], repeat: int) -> dict[str, Any]:
+    times = []
+    matches = decoded = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        matches, decoded = fn()
+        times.append(time.perf_counter() - started)
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "first_ms": times[0] * 1000,
+        "max_ms": max(times) * 1000,
+        "runs": repeat,
+        "matches": matches,
+        "decoded": decoded,
+    }
+
+
+def time_question(store: Any, q: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Median wall time of one question (compile + plan + decode + evaluate)."""
+    from trailtui.engine.pivots import pivot_for, pivot_rows
+    from trailtui.engine.query import cells_of, compile_query, run_filter
+
+    if "sort" in q:
+        key = q["sort"]
+
+        def fn() -> tuple[int, int]:
+            return len(store.sorted_rows(None, key=key)), 0
+
+    elif "pivot" in q:
+        probe = pivot_for(store, q["row"], q["pivot"])
+        if probe is None:
+            return {"error": f"row {q['row']} has no {q['pivot']} pivot"}
+        q["text"] = probe.filter
+        decoded = run_filter(store, compile_query(probe.filter)).decoded
+
+        def fn() -> tuple[int, int]:
+            pivot = pivot_for(store, q["row"], q["pivot"])
+            return len(pivot_rows(store, pivot)), decoded
+
+    elif q.get("cells"):
+
+        def fn() -> tuple[int, int]:
+            query = compile_query(q["text"])
+            result = run_filter(store, query)
+            count = 0
+            for record in store.records(result.rows):
+                cells_of(query, record)
+                count += 1
+            return len(result.rows), result.decoded + count
+
+    else:
+
+        def fn() -> tuple[int, int]:
+            result = run_filter(store, compile_query(q["text"]))
+            return len(result.rows), result.decoded
+
+    return _measure(fn, repeat)
+
+
+def bench_filters(manifest: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """Every question against a store loaded here from the Records file."""
+    log("filters: loading the Records file into a store")
+    rss0 = rss_bytes()
+    store, load_s = build_store_inprocess(manifest["paths"]["records"])
+    log(f"filters: {len(store):,} events in {load_s:.1f} s; timing {repeat} runs per question")
+    questions, chosen = question_list(store)
+    rows = []
+    for q in questions:
+        try:
+            timing = time_question(store, q, repeat)
+        except Exception as err:
+            timing = {"error": f"{type(err).__name__}: {err}"}
+        target = TARGETS_MS[q["group"]]
+        row = {k: v for k, v in q.items() if k not in ("row",)}
+        row.update(timing, target_ms=target)
+        if "median_ms" in timing:
+            row["pass"] = timing["median_ms"] <= target
+        rows.append(row)
+        log(f"  {q['name']}: " + (f"{timing['median_ms']:.1f} ms, {timing['matches']:,} matches"
+                                  if "median_ms" in timing else timing["error"]))
+    result = {"events": len(store), "load_seconds": load_s, "store_rss": rss_bytes() - rss0, "chosen": chosen,
+              "questions": rows}
+    del store
+    gc.collect()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# App (Textual Pilot, in a child process)
+
+
+class FrameProbe:
+    """Timestamps of composed frames, and whether the event table painted lines in them.
+
+    ``App._display`` runs once per composed frame, after the compositor rendered the dirty lines (the
+    headless driver then discards the output, but the rendering work has been done). The table's
+    ``render_line`` is wrapped to note when it painted and where its cursor was at that moment.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.table: Any = None
+        self.frames = 0
+        self.last_frame = 0.0
+        self.painted = False
+        self.painted_cursor: Any = None
+        self.table_frames: list[tuple[float, Any, int]] = []
+        """(time, cursor row when painted, rows in the model) of frames in which the table painted."""
+        self.first_rows_frame: Optional[float] = None
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> Any:
+            result = original(screen, renderable)
+            if renderable is not None:
+                self._frame()
+            return result
+
+        app._display = display
+
+    def attach(self, table: Any) -> None:
+        """Start watching the table's painting."""
+        self.table = table
+        original = table.render_line
+
+        def render_line(y: int) -> Any:
+            self.painted = True
+            self.painted_cursor = getattr(table, "cursor_row", None)
+            return original(y)
+
+        table.render_line = render_line
+
+    def _frame(self) -> None:
+        now = time.perf_counter()
+        self.frames += 1
+        self.last_frame = now
+        if self.painted and self.table is not None:
+            model = getattr(self.table, "model", None)
+            size = len(model) if model is not None else 0
+            self.table_frames.append((now, self.painted_cursor, size))
+            if len(self.table_frames) > 10000:
+                del self.table_frames[:5000]
+            if self.first_rows_frame is None and size > 0:
+                self.first_rows_frame = now
+        self.painted = False
+
+    def table_frame_after(self, since: float, cursor: Any = None) -> Optional[float]:
+        """The first frame after ``since`` in which the table painted (with its cursor at ``cursor``)."""
+        for when, painted_cursor, _size in self.table_frames:
+            if when > since and (cursor is None or painted_cursor == cursor):
+                return when
+        return None
+
+
+def _pct(values: list[float], q: float) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(q * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def _summary(samples: list[float], timeouts: int, note: str = "") -> dict[str, Any]:
+    ms = [s * 1000 for s in samples]
+    return {
+        "samples": len(ms),
+        "timeouts": timeouts,
+        "p50_ms": _pct(ms, 0.5),
+        "p95_ms": _pct(ms, 0.95),
+        "max_ms": max(ms) if ms else None,
+        "note": note,
+    }
+
+
+async def _wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.002) -> bool:
+    import asyncio
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if cond():
+            return True
+        await asyncio.sleep(step)
+    return cond()
+
+
+async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable[[], bool], samples: int,
+                       keep_busy: Optional[Callable[[], None]] = None) -> dict[str, Any]:
+    """Press "down" up to ``samples`` times while ``busy()``; time press -> frame painting the moved cursor."""
+    got: list[float] = []
+    timeouts = 0
+    attempts = 0
+    while len(got) + timeouts < samples and attempts < samples * 4:
+        attempts += 1
+        if not busy():
+            if keep_busy is None:
+                break
+            keep_busy()
+            if not await _wait_for(busy, 5.0):
+                break
+        model = getattr(table, "model", None)
+        size = len(model) if model is not None else 0
+        if size < 2:
+            await _wait_for(lambda: len(getattr(table, "model", None) or ()) >= 2, 2.0)
+            continue
+        if (table.cursor_row or 0) >= size - 1:
+            await pilot.press("home")
+            await pilot.pause()
+        before = table.cursor_row
+        started = time.perf_counter()
+        await pilot.press("down")
+        moved = await _wait_for(lambda: table.cursor_row != before, 5.0)
+        if not moved:
+            timeouts += 1
+            continue
+        target = table.cursor_row
+        ok = await _wait_for(lambda: probe.table_frame_after(started, target) is not None, 5.0)
+        when = probe.table_frame_after(started, target)
+        if not ok or when is None:
+            timeouts += 1
+            continue
+        if busy():  # only count presses answered while the work was still running
+            got.append(when - started)
+    return _summary(got, timeouts)
+
+
+def _filter_running(app: Any) -> bool:
+    from textual.worker import WorkerState
+
+    return any(w.group == "filter" and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+
+
+async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
+    from trailtui.ui.app import TrailApp
+    from trailtui.ui.widgets.event_table import EventTable
+    from trailtui.ui.widgets.filter_bar import FilterBar
+
+    samples = cfg["samples"]
+    out: dict[str, Any] = {"path": cfg["path"], "events": cfg["events"]}
+    started = time.perf_counter()
+    app = TrailApp(paths=[cfg["path"]])
+    probe = FrameProbe(app)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _wait_for(lambda: app.main_screen is not None and app.main_screen.is_mounted, 30.0)
+        main = app.main_screen
+        table = main.query_one(EventTable)
+        probe.attach(table)
+        shown = await _wait_for(lambda: probe.first_rows_frame is not None, 600.0)
+        out["first_rows_shown_s"] = probe.first_rows_frame - started if shown else None
+
+        # Cursor keys while the load is still running.
+        table.focus()
+        out["keys_during_load"] = await _key_latency(pilot, probe, table, lambda: bool(main.loading), samples)
+        if not out["keys_during_load"]["samples"]:
+            out["keys_during_load"]["note"] = "the load finished before any key could be timed"
+        await _wait_for(lambda: not main.loading, 3600.0, 0.01)
+        out["load_done_s"] = time.perf_counter() - started
+        out["events_loaded"] = len(main.store)
+        await _wait_for(lambda: not _filter_running(app), 600.0, 0.01)
+        await pilot.pause()
+
+        # Filter as you type: every character a key press, timed until the table shows the final result.
+        typing = []
+        for text in cfg["typed"]:
+            bar = main.query_one(FilterBar)
+            bar.value = ""
+            await _wait_for(lambda: not _filter_running(app), 600.0, 0.01)
+            await pilot.press("slash")
+            await pilot.pause()
+            t_first = time.perf_counter()
+            for ch in text:
+                await pilot.press(ch)
+            t_last = time.perf_counter()
+
+            def applied() -> bool:
+                q = main.query
+                return q is not None and q.text.strip() == text and main.applied_generation == main.generation
+
+            ok = await _wait_for(applied, 600.0)
+            t_applied = time.perf_counter()
+            frame = None
+            if ok:
+                await _wait_for(lambda: probe.table_frame_after(t_applied - 0.001) is not None, 10.0)
+                frame = probe.table_frame_after(t_applied - 0.001)
+            end = frame if frame is not None else t_applied
+            typing.append({
+                "filter": text,
+                "keys": len(text),
+                "typing_s": t_last - t_first,
+                "last_key_to_result_s": (end - t_last) if ok else None,
+                "first_key_to_result_s": (end - t_first) if ok else None,
+                "shown": len(table.model) if ok and table.model is not None else None,
+                "status": "ok" if ok else "timed out",
+            })
+        out["typing"] = typing
+
+        # Cursor keys while a slow filter (full decode + jq per event) runs in its worker.
+        table.focus()
+        await pilot.pause()
+        flip = [0]
+
+        def restart() -> None:
+            flip[0] ^= 1
+            main.apply_filter(cfg["slow_filter"][flip[0]])
+
+        restart()
+        out["keys_during_filter"] = await _key_latency(pilot, probe, table, lambda: _filter_running(app), samples, restart)
+        out["keys_during_filter"]["note"] = f"while {cfg['slow_filter'][0]} runs"
+        for worker in list(app.workers):
+            worker.cancel()
+        await pilot.pause()
+    out["peak_rss"] = peak_rss_bytes()
+    return out
+
+
+def child_app(cfg: dict[str, Any]) -> dict[str, Any]:
+    import asyncio
+
+    return asyncio.run(_app_bench(cfg))
+
+
+def bench_app(manifest: dict[str, Any], quick: bool) -> dict[str, Any]:
+    n = manifest["events"]
+    cfg = {
+        "path": manifest["paths"]["records"],
+        "events": n,
+        "samples": 30 if quick else 100,
+        "typed": ['.eventName == "AttachUserPolicy"', '.userAgent | contains("aws-cli")'],
+        "slow_filter": ['select(.eventTime >= "1")', 'select(.eventTime >= "0")'],
+    }
+    log("app: Pilot run (first rows, keys during load, typing, keys during a filter)")
+    return run_child(["app", json.dumps(cfg)], timeout=7200)
+
+
+# ---------------------------------------------------------------------------------------------------
+# jq CLI
+
+
+def _run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``cmd`` with stdout to /dev/null; wall seconds and the child's peak RSS."""
+    time_bin = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    use_time = time_bin is not None and os.path.basename(time_bin) == "time"
+    full = [time_bin, "-v", *cmd] if use_time else cmd
+    started = time.perf_counter()
+    proc = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return {"error": f"timed out after {timeout:.0f} s"}
+    elapsed = time.perf_counter() - started
+    text = stderr.decode(errors="replace")
+    peak = None
+    for line in text.splitlines():
+        if "Maximum resident set size" in line:
+            peak = int(line.rsplit(":", 1)[1]) * 1024
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # largest child so far
+    if proc.returncode != 0:
+        lines = [l for l in text.splitlines() if l.strip() and not l.startswith("\t")]
+        return {"error": f"exit {proc.returncode}: {' | '.join(lines[:2])[:200]}", "seconds": elapsed}
+    return {"seconds": elapsed, "peak_rss": peak, "measured_by": "/usr/bin/time -v" if use_time else "rusage"}
+
+
+def bench_jq(manifest: dict[str, Any], filters: Optional[dict[str, Any]], jq_path: str, timeout: float) -> dict[str, Any]:
+    """Each question asked of the jq CLI on the Records file (one run each: this is the per-question cost)."""
+    from trailtui.engine.query import PRELUDE
+
+    if not shutil.which(jq_path):
+        return {"error": f"{jq_path} not found"}
+    path = manifest["paths"]["records"]
+    if filters is None or "questions" not in filters:
+        return {"error": "needs the filters section (it picks the values the questions use)"}
+    prelude = " ".join(line.strip() for line in PRELUDE.splitlines() if line.strip() and not line.strip().startswith("#"))
+    rows = []
+    for q in filters["questions"]:
+        program = q.get("jq")
+        if program is None and "pivot" in q and q.get("text"):
+            program = f".Records[] | {q['text']}"
+            q = {**q, "prelude": True}
+        if program is None:
+            continue
+        if q.get("prelude"):
+            program = f"{prelude} {program}"
+        log(f"jq: {q['name']}")
+        res = _run_measured([jq_path, "-c", program, path], timeout)
+        row = {"name": q["name"], **res}
+        if "seconds" in res and "error" not in res and q.get("median_ms"):
+            row["speedup"] = res["seconds"] * 1000 / q["median_ms"]
+        rows.append(row)
+    return {"jq": jq_path, "file": path, "questions": rows}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Report
+
+
+def _mb(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value / 1e6:,.0f} MB"
+
+
+def _num(value: Optional[float], fmt: str = "{:,.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _table(headers: list[str], rows: list[list[str]], right: Sequence[int] = ()) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return [fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+
+def render(result: dict[str, Any]) -> str:
+    """The whole result as one plain-text report."""
+    m = result["machine"]
+    v = m["versions"]
+    lines = [
+        f"trailtui benchmark · {result['config']['events']:,} events · {time.strftime('%Y-%m-%d %H:%M', time.localtime(result['started']))}",
+        f"machine: {m['cpu']} · {m['cores']} cores · {m['ram_gb']} GB RAM · {m['os']} · {m['implementation']} {m['python']}",
+        "versions: " + " · ".join(f"{k} {val}" for k, val in v.items() if val),
+    ]
+    data = result.get("data")
+    if data:
+        parts = []
+        for shape in SHAPES:
+            s = data["shapes"].get(shape)
+            if s:
+                parts.append(f"{shape} {_mb(s['raw_bytes'])} raw / {_mb(s['disk_bytes'])} on disk / {s['files']:,} files")
+        lines.append("data: " + " · ".join(parts) + (" (cached)" if data.get("cached") else ""))
+    for name in SECTIONS:
+        if name not in result["sections"]:
+            continue
+        section = result["sections"][name]
+        lines.append("")
+        if isinstance(section, dict) and "error" in section and len(section) == 1:
+            lines.append(f"== {name}: ERROR {section['error']}")
+            continue
+        if name == "load":
+            lines.append("== load (fresh process per row; baseline = read + gunzip + orjson.loads of the same bytes, parsed values kept)")
+            rows = []
+            for r in section:
+                if "error" in r:
+                    rows.append([r["shape"], "ERROR " + r["error"][:90]] + [""] * 9)
+                    continue
+                rows.append([
+                    r["shape"], _num(r["seconds"]), _num(r["events_per_s"], "{:,.0f}"), _num(r["mb_per_s"], "{:,.0f}"),
+                    _num(r.get("baseline_seconds")), _num(r.get("ratio"), "{:.1f}x"),
+                    _num(r["first_rows_seconds"], "{:.3f}"), _mb(r["peak_rss"]), _num(r["rss_per_raw_byte"], "{:.2f}"),
+                    _mb(r.get("baseline_peak_rss")), f"{_num(r['loader_seconds'])} / {_num(r['store_seconds'])}",
+                ])
+            lines += _table(["shape", "seconds", "events/s", "MB/s", "orjson s", "ratio", "first rows s",
+                             "peak RSS", "RSS/raw B", "orjson RSS", "loader / store s"], rows, right=range(1, 11))
+        elif name == "filters":
+            lines.append(f"== filters ({section['events']:,} events loaded in {section['load_seconds']:.1f} s; "
+                         f"median of {result['config']['repeat']} runs, compile + plan + decode + evaluate)")
+            rows = []
+            for r in section["questions"]:
+                if "error" in r:
+                    rows.append([r["name"], "ERROR " + r["error"][:80], "", "", "", "", ""])
+                    continue
+                rows.append([r["name"], _num(r["median_ms"], "{:,.1f}"), _num(r["first_ms"], "{:,.1f}"),
+                             f"{r['matches']:,}", f"{r['decoded']:,}", f"{r['target_ms']:,.0f}",
+                             "PASS" if r["pass"] else "MISS"])
+            lines += _table(["question", "median ms", "1st ms", "matches", "decoded", "target ms", ""], rows,
+                            right=range(1, 6))
+        elif name == "app":
+            if "error" in section:
+                lines.append(f"== app: ERROR {section['error']}")
+                continue
+            lines.append("== app (Textual Pilot, headless, 160x50; a separate process loading the Records file)")
+            lines.append(f"first rows shown {_num(section.get('first_rows_shown_s'), '{:.2f}')} s after start · "
+                         f"load done {_num(section.get('load_done_s'), '{:.2f}')} s · peak RSS {_mb(section.get('peak_rss'))}")
+            for t in section.get("typing", []):
+                lines.append(f"type {t['filter']!r} ({t['keys']} keys in {_num(t['typing_s'], '{:.2f}')} s): "
+                             f"last key -> result shown {_num(t['last_key_to_result_s'], '{:.3f}')} s, "
+                             f"first key -> shown {_num(t['first_key_to_result_s'], '{:.3f}')} s, {t['shown']} rows ({t['status']})")
+            rows = []
+            for key, label in (("keys_during_load", "cursor key while loading"), ("keys_during_filter", "cursor key while filtering")):
+                k = section.get(key) or {}
+                rows.append([label, str(k.get("samples", 0)), _num(k.get("p50_ms"), "{:.1f}"), _num(k.get("p95_ms"), "{:.1f}"),
+                             _num(k.get("max_ms"), "{:.1f}"), str(k.get("timeouts", 0))])
+            lines += _table(["key-to-screen", "samples", "p50 ms", "p95 ms", "max ms", "timeouts"], rows, right=range(1, 6))
+        elif name == "jq":
+            if "error" in section:
+                lines.append(f"== jq: ERROR {section['error']}")
+                continue
+            lines.append(f"== jq CLI per question ({section['jq']} -c on the Records file, output to /dev/null)")
+            rows = []
+            filt = {q["name"]: q for q in result["sections"].get("filters", {}).get("questions", [])}
+            for r in section["questions"]:
+                mine = filt.get(r["name"], {}).get("median_ms")
+                if "error" in r:
+                    rows.append([r["name"], "ERROR " + r["error"][:80], "", "", ""])
+                    continue
+                rows.append([r["name"], _num(r["seconds"]), _mb(r["peak_rss"]), _num(mine, "{:,.1f}"),
+                             _num(r.get("speedup"), "{:,.0f}x")])
+            lines += _table(["question", "jq s", "jq peak RSS", "trailtui ms", "speed-up"], rows, right=range(1, 5))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Benchmark trailtui: load, filters, pivots, sort, app latency, vs jq.")
+    p.add_argument("--events", type=int, help="events to generate (default 1,000,000; 100,000 with --quick)")
+    p.add_argument("--quick", action="store_true", help="100k events and fewer key samples (CI smoke run)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of the table")
+    p.add_argument("--vs-jq", action="store_true", help="also ask every question of the jq CLI")
+    p.add_argument("--jq", default="/usr/bin/jq", help="the jq binary for --vs-jq (default /usr/bin/jq)")
+    p.add_argument("--data", type=Path, default=REPO / "benchmarks-data", help="where generated data is cached")
+    p.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
+    p.add_argument("--repeat", type=int, default=5, help="runs per filter question (the median is reported)")
+    return p.parse_args(argv)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--_child"]:
+        return child_main(argv[1:])
+    args = parse_args(argv)
+    n = args.events or (100_000 if args.quick else 1_000_000)
+    if args.only:
+        wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = set(wanted) - set(SECTIONS)
+        if unknown:
+            raise SystemExit(f"unknown section(s): {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+        if "jq" in wanted and "filters" not in wanted:
+            wanted.append("filters")  # jq reuses the values the filters section picks
+    else:
+        wanted = ["load", "filters", "app"] + (["jq"] if args.vs_jq else [])
+    result: dict[str, Any] = {
+        "schema": SCHEMA,
+        "started": time.time(),
+        "config": {"events": n, "quick": args.quick, "seed": args.seed, "repeat": args.repeat,
+                   "sections": [s for s in SECTIONS if s in wanted], "data_dir": str(args.data)},
+        "machine": machine_info(args.jq),
+        "sections": {},
+    }
+    try:
+        result["data"] = ensure_data(args.data, n, args.seed)
+    except Exception as err:
+        result["data"] = None
+        for s in result["config"]["sections"]:
+            result["sections"][s] = {"error": f"no data: {err}"}
+        wanted = []
+    manifest = result["data"]
+    sections = result["sections"]
+    for name in SECTIONS:
+        if name not in wanted:
+            continue
+        try:
+            if name == "load":
+                sections[name] = bench_load(manifest)
+            elif name == "filters":
+                sections[name] = bench_filters(manifest, args.repeat)
+            elif name == "app":
+                sections[name] = bench_app(manifest, args.quick)
+            elif name == "jq":
+                sections[name] = bench_jq(manifest, sections.get("filters"), args.jq, timeout=3600)
+        except Exception as err:
+            traceback.print_exc()
+            sections[name] = {"error": f"{type(err).__name__}: {err}"}
+    result["seconds"] = time.perf_counter() - _T0
+    if args.json:
+        print(json.dumps(result, indent=1, default=str))
+    else:
+        print(render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
