@@ -1,0 +1,113 @@
+"""jq's date builtins: gmtime, localtime, mktime, strftime, strflocaltime, strptime."""
+
+from __future__ import annotations
+
+import calendar
+import math
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .errors import JqRuntimeError
+from .values import desc
+
+
+def _isnum(x: Any) -> bool:
+    return type(x) in (int, float)
+
+
+def _broken(t: float, local: bool) -> list:
+    secs = math.floor(t)
+    frac = t - secs
+    if local:
+        st = time.localtime(secs)
+    else:
+        try:
+            st = time.gmtime(secs)
+        except (OverflowError, OSError, ValueError):
+            raise JqRuntimeError("gmtime: value out of range")
+    sec: Any = st.tm_sec + frac if frac else st.tm_sec
+    if type(t) is float and not frac:
+        sec = float(st.tm_sec)
+    return [st.tm_year, st.tm_mon - 1, st.tm_mday, st.tm_hour, st.tm_min, sec,
+            (st.tm_wday + 1) % 7, st.tm_yday - 1]
+
+
+def gmtime(v: Any) -> list:
+    if not _isnum(v):
+        raise JqRuntimeError("gmtime() requires a number")
+    return _broken(v, False)
+
+
+def localtime(v: Any) -> list:
+    if not _isnum(v):
+        raise JqRuntimeError("localtime() requires a number")
+    return _broken(v, True)
+
+
+def _tm(v: Any, who: str) -> tuple:
+    if type(v) is not list or len(v) < 6 or not all(_isnum(x) for x in v[:6]):
+        raise JqRuntimeError(f"{who} requires array of 6 numbers")
+    y, mo, d, h, mi, s = (int(math.floor(x)) for x in v[:6])
+    wd = int(v[6]) if len(v) > 6 and _isnum(v[6]) else 0
+    yd = int(v[7]) if len(v) > 7 and _isnum(v[7]) else 0
+    return y, mo, d, h, mi, s, wd, yd
+
+
+def mktime(v: Any) -> int:
+    if type(v) is not list:
+        raise JqRuntimeError("mktime requires array of 6 numbers")
+    y, mo, d, h, mi, s, _, _ = _tm(v, "mktime")
+    return calendar.timegm((y, mo + 1, d, h, mi, s, 0, 0, 0))
+
+
+def _from_input(v: Any, who: str, local: bool) -> list:
+    if _isnum(v):
+        return _broken(v, local)
+    if type(v) is not list:
+        raise JqRuntimeError(f"{who} requires parsed datetime inputs")
+    return v
+
+
+def _strftime(v: Any, fmt: Any, who: str, local: bool) -> str:
+    if type(fmt) is not str:
+        raise JqRuntimeError(f"{who} requires a string format")
+    bt = _from_input(v, f"{who}", local)
+    y, mo, d, h, mi, s, wd, yd = _tm(bt, who)
+    st = (y, mo + 1, d, h, mi, s, (wd - 1) % 7, yd + 1, -1 if local else 0)
+    f = fmt
+    if not local:
+        f = f.replace("%Z", "UTC").replace("%z", "+0000")
+    try:
+        return time.strftime(f, st)
+    except (ValueError, OverflowError) as e:
+        raise JqRuntimeError(f"{who}: {e}")
+
+
+def strftime(v: Any, fmt: Any) -> str:
+    return _strftime(v, fmt, "strftime/1", False)
+
+
+def strflocaltime(v: Any, fmt: Any) -> str:
+    return _strftime(v, fmt, "strflocaltime/1", True)
+
+
+def strptime(v: Any, fmt: Any) -> list:
+    if type(v) is not str:
+        raise JqRuntimeError(f"strptime/1 requires string inputs and arguments")
+    if type(fmt) is not str:
+        raise JqRuntimeError("strptime/1 requires string inputs and arguments")
+    f = fmt
+    s = v
+    tz = None
+    if "%z" in f:
+        pass
+    try:
+        dt = datetime.strptime(s, f.replace("%Z", "%Z"))
+    except ValueError:
+        raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"")
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    tt = dt.timetuple()
+    return [tt.tm_year, tt.tm_mon - 1, tt.tm_mday, tt.tm_hour, tt.tm_min, tt.tm_sec,
+            (tt.tm_wday + 1) % 7, tt.tm_yday - 1]

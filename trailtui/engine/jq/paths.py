@@ -1,0 +1,263 @@
+"""Indexing, slicing and path operations (getpath/setpath/delpaths) with jq's rules and messages."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+from .errors import JqRuntimeError
+from .values import desc, sorted_values, type_name
+
+
+def _idx_err(v: Any, k: Any) -> JqRuntimeError:
+    return JqRuntimeError(f"Cannot index {type_name(v)} with {desc(k)}")
+
+
+def slice_bounds(length: int, start: Any, end: Any) -> tuple[int, int]:
+    """Clamp jq slice bounds (floats: start floored, end rounded up) to ``0 <= s <= e <= length``."""
+    if start is None:
+        s = 0.0
+    elif type(start) in (int, float) and not isinstance(start, bool):
+        s = float(start)
+    else:
+        raise JqRuntimeError("Start and end indices of an array slice must be numbers")
+    if end is None:
+        e = float(length)
+    elif type(end) in (int, float) and not isinstance(end, bool):
+        e = float(end)
+    else:
+        raise JqRuntimeError("Start and end indices of an array slice must be numbers")
+    if s != s:
+        s = 0.0
+    if e != e:
+        e = float(length)
+    if s < 0:
+        s += length
+    if e < 0:
+        e += length
+    if s < 0:
+        s = 0
+    if s > length:
+        s = length
+    if e > length:
+        e = length
+    if e < s:
+        e = s
+    si = int(math.floor(s))
+    ei = int(math.ceil(e)) if e < length else length
+    if ei > length:
+        ei = length
+    return si, ei
+
+
+def do_slice(v: Any, start: Any, end: Any) -> Any:
+    if v is None:
+        return None
+    t = type(v)
+    if t is list or t is str:
+        s, e = slice_bounds(len(v), start, end)
+        return v[s:e]
+    raise JqRuntimeError(f"Cannot index {type_name(v)} with object")
+
+
+def _is_num(k: Any) -> bool:
+    t = type(k)
+    return t is int or t is float
+
+
+def array_indices(a: list, b: list) -> list:
+    if not b:
+        return []
+    n = len(b)
+    return [i for i in range(len(a) - n + 1) if a[i:i + n] == b and _deq_all(a[i:i + n], b)]
+
+
+def _deq_all(x: list, y: list) -> bool:
+    from .values import equal
+
+    return all(equal(p, q) for p, q in zip(x, y))
+
+
+def index(v: Any, k: Any) -> Any:
+    """``v[k]`` with jq semantics."""
+    tv = type(v)
+    tk = type(k)
+    if tv is dict:
+        if tk is str:
+            return v.get(k)
+        raise _idx_err(v, k)
+    if tv is list:
+        if tk is int:
+            if k < 0:
+                k += len(v)
+                if k < 0:
+                    return None
+            return v[k] if k < len(v) else None
+        if tk is float:
+            if k != k:
+                return None
+            if math.isinf(k):
+                return None
+            i = int(math.floor(k))
+            if i < 0:
+                i += len(v)
+                if i < 0:
+                    return None
+            return v[i] if i < len(v) else None
+        if tk is dict:
+            return _slice_obj(v, k)
+        if tk is list:
+            return array_indices(v, k)
+        raise _idx_err(v, k)
+    if v is None:
+        if tk is str or tk is int or tk is float or tk is dict:
+            return None
+        raise _idx_err(v, k)
+    if tv is str and tk is dict:
+        return _slice_obj(v, k)
+    raise _idx_err(v, k)
+
+
+def _slice_obj(v: Any, k: dict) -> Any:
+    if "start" not in k and "end" not in k:
+        raise _idx_err(v, k)
+    return do_slice(v, k.get("start"), k.get("end"))
+
+
+def getpath(v: Any, path: Any) -> Any:
+    if type(path) is not list:
+        raise JqRuntimeError("Path must be specified as an array")
+    for k in path:
+        if v is None:
+            return None
+        try:
+            v = index(v, k)
+        except JqRuntimeError:
+            raise
+    return v
+
+
+def setpath(v: Any, path: Any, newval: Any) -> Any:
+    if type(path) is not list:
+        raise JqRuntimeError("Path must be specified as an array")
+    return _setpath(v, path, 0, newval)
+
+
+def _setpath(v: Any, path: list, i: int, newval: Any) -> Any:
+    if i == len(path):
+        return newval
+    k = path[i]
+    tk = type(k)
+    tv = type(v)
+    if tk is str:
+        if v is None:
+            return {k: _setpath(None, path, i + 1, newval)}
+        if tv is dict:
+            r = dict(v)
+            r[k] = _setpath(v.get(k), path, i + 1, newval)
+            return r
+        raise _idx_err(v, k)
+    if tk is int or tk is float:
+        if v is None:
+            v = []
+            tv = list
+        if tv is not list:
+            raise _idx_err(v, k)
+        if tk is float:
+            if k != k:
+                raise JqRuntimeError("Cannot set array element at NaN index")
+            k = int(math.floor(k))
+        if k < 0:
+            k += len(v)
+            if k < 0:
+                raise JqRuntimeError("Out of bounds negative array index")
+        r = list(v)
+        cur = r[k] if k < len(r) else None
+        nv = _setpath(cur, path, i + 1, newval)
+        if k >= len(r):
+            if k > 100000000:
+                raise JqRuntimeError("Array index too large")
+            r.extend([None] * (k - len(r) + 1))
+        r[k] = nv
+        return r
+    if tk is dict:
+        if v is None:
+            v = []
+            tv = list
+        if tv is str:
+            raise JqRuntimeError("Cannot update field at object index of string")
+        if tv is not list:
+            raise _idx_err(v, k)
+        if "start" not in k and "end" not in k:
+            raise _idx_err(v, k)
+        s, e = slice_bounds(len(v), k.get("start"), k.get("end"))
+        cur = v[s:e]
+        nv = _setpath(cur, path, i + 1, newval)
+        if type(nv) is not list:
+            raise JqRuntimeError("A slice of an array can only be assigned another array")
+        return v[:s] + nv + v[e:]
+    if tv is list:
+        raise JqRuntimeError("Cannot update field at object index of array")
+    raise _idx_err(v, k)
+
+
+def delpaths(v: Any, paths: Any) -> Any:
+    if type(paths) is not list:
+        raise JqRuntimeError("Paths must be specified as an array")
+    for p in paths:
+        if type(p) is not list:
+            raise JqRuntimeError("Path must be specified as an array")
+    for p in reversed(sorted_values(paths)):
+        v = delpath(v, p)
+    return v
+
+
+def delpath(v: Any, path: list) -> Any:
+    if not path:
+        return None
+    if v is None:
+        return None
+    k = path[0]
+    if len(path) == 1:
+        tv, tk = type(v), type(k)
+        if tv is dict:
+            if tk is not str:
+                raise JqRuntimeError(f"Cannot delete field at index of object" if tk is not dict else
+                                     "Cannot delete field at index of object")
+            if k in v:
+                r = dict(v)
+                del r[k]
+                return r
+            return v
+        if tv is list:
+            if tk is int or tk is float:
+                i = int(math.floor(k))
+                if i < 0:
+                    i += len(v)
+                    if i < 0:
+                        raise JqRuntimeError("Out of bounds negative array index")
+                if i < len(v):
+                    return v[:i] + v[i + 1:]
+                return v
+            if tk is dict:
+                s, e = slice_bounds(len(v), k.get("start"), k.get("end"))
+                return v[:s] + v[e:]
+            raise JqRuntimeError(f"Cannot delete field at object index of array" if tk is str else
+                                 f"Cannot delete {type_name(k)} element of array")
+        raise JqRuntimeError(f"Cannot delete field at index of {type_name(v)}")
+    child = index(v, k)
+    if child is None:
+        return v
+    nc = delpath(child, path[1:])
+    if type(k) is dict:
+        return setpath(v, [k], nc)
+    return _setpath(v, [k], 0, nc)
+
+
+def iter_values(v: Any) -> Iterable[Any]:
+    t = type(v)
+    if t is list:
+        return v
+    if t is dict:
+        return v.values()
+    raise JqRuntimeError(f"Cannot iterate over {desc(v)}" if v is not None else "Cannot iterate over null")

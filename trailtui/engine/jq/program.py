@@ -1,0 +1,114 @@
+"""``compile_program`` and ``Program``: the entry points that tie parser, compiler and builtins together."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any, Dict, Iterable, Iterator, Optional
+
+from . import ast as A
+from .builtins import JQ_DEFS, NATIVES
+from .compiler import EMPTY, Code, Compiler, Scope, VAR
+from .errors import BreakSignal, JqCompileError, JqRuntimeError, JqSyntaxError
+from .parser import parse, parse_defs
+
+_lock = threading.Lock()
+_builtin_scope: Optional[Scope] = None
+_prelude_cache: Dict[str, Scope] = {}
+
+
+def builtin_scope() -> Scope:
+    """The scope holding every builtin written in jq (compiled once per process)."""
+    global _builtin_scope
+    with _lock:
+        if _builtin_scope is None:
+            comp = Compiler(JQ_DEFS, NATIVES)
+            scope = Scope({})
+            for name, params, body, pos in parse_defs(JQ_DEFS):
+                ref = comp.define(name, params, body, scope, static=True, pos=pos)
+                scope = scope.bind({ref.key: ref})
+            _builtin_scope = scope
+        return _builtin_scope
+
+
+def _prelude_scope(prelude: Optional[str]) -> Scope:
+    base = builtin_scope()
+    if not prelude:
+        return base
+    with _lock:
+        cached = _prelude_cache.get(prelude)
+    if cached is not None:
+        return cached
+    comp = Compiler(prelude, NATIVES)
+    scope = base
+    for name, params, body, pos in parse_defs(prelude):
+        ref = comp.define(name, params, body, scope, static=True, pos=pos)
+        scope = scope.bind({ref.key: ref})
+    with _lock:
+        _prelude_cache[prelude] = scope
+    return scope
+
+
+class Program:
+    """A compiled jq program: ``run(value)`` lazily yields its outputs for one input."""
+
+    def __init__(self, source: str, tree: A.Node, code: Code) -> None:
+        self.source = source
+        self.ast = tree
+        self._code = code
+
+    def run(self, value: Any, variables: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
+        """Yield the outputs for ``value``; runtime errors raise ``JqRuntimeError`` from the iterator."""
+        env: Dict[str, Any] = {}
+        if variables:
+            for k, v in variables.items():
+                env["$" + k.lstrip("$")] = v
+        code = self._code
+        if code.opt is not None:
+            return self._run_opt(code.opt, value, env)
+        return self._run_gen(code.run, value, env)
+
+    @staticmethod
+    def _run_opt(opt, value, env):
+        try:
+            r = opt(value, env)
+        except RecursionError:
+            raise JqRuntimeError("jq program recursed too deeply") from None
+        except KeyError as e:
+            raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+        if r is not EMPTY:
+            yield r
+
+    @staticmethod
+    def _run_gen(run, value, env):
+        try:
+            yield from run(value, env)
+        except RecursionError:
+            raise JqRuntimeError("jq program recursed too deeply") from None
+        except BreakSignal:
+            raise JqRuntimeError("break") from None
+        except KeyError as e:
+            raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+
+
+def compile_program(src: str, prelude: Optional[str] = None, *,
+                    variables: Iterable[str] = ()) -> Program:
+    """Parse and compile ``src`` (with ``prelude``'s definitions in scope).
+
+    ``variables`` names extra ``$variables`` that will be supplied to ``Program.run``; any other
+    undefined ``$name`` is a compile error, as in jq.
+    """
+    tree = parse(src)
+    scope = _prelude_scope(prelude)
+    names = {"$" + v.lstrip("$"): VAR for v in variables}
+    if names:
+        scope = scope.bind(names)
+    comp = Compiler(src, NATIVES)
+    old = sys.getrecursionlimit()
+    try:
+        if old < 20000:
+            sys.setrecursionlimit(20000)
+        code = comp.compile(tree, scope)
+    except RecursionError:
+        raise JqSyntaxError("program too deeply nested", 0, src) from None
+    return Program(src, tree, code)
