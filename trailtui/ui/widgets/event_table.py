@@ -1,0 +1,673 @@
+"""A virtual event table: a Line-API ``ScrollView`` that draws only the rows on screen.
+
+The table never stores rows. It reads them through a small duck-typed model, so a view of a million
+events costs nothing until a row is drawn::
+
+    class TableModel(Protocol):
+        columns: Sequence[Column]                  # anything with .key, .label and .width
+        def __len__(self) -> int: ...              # rows in the current view
+        def cells(self, pos: int) -> Sequence[str]: ...   # raw cell texts of the row at view position pos
+        def row_id(self, pos: int) -> int: ...     # stable id of that event (marks and selection use it)
+        # optional:
+        def position_of(self, row_id: int) -> int | None: ...   # view position of an event, if present
+
+A new filter or sort result is swapped in with :meth:`EventTable.set_model`, which keeps the selected event
+selected when it is still in the view. The table does not sort: ``s``/``S`` and header clicks post
+:class:`EventTable.SortRequested`, and the app sets :attr:`EventTable.sort_indicator` once it has sorted.
+
+Line 0 is the header and stays put while the rows scroll under it; the virtual height is rows + 1.
+Every cell is passed through :func:`~trailtui.engine.textsafe.safe_text`, so log content can never write
+control sequences to the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Optional, Protocol, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from trailtui.engine.textsafe import safe_text
+
+__all__ = ["Column", "EventTable", "TableModel"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: a key the app understands, the header label, and a fixed width (or None)."""
+
+    key: str
+    label: str
+    width: Optional[int] = None
+
+
+class TableModel(Protocol):
+    """What :class:`EventTable` reads rows through (see the module docstring)."""
+
+    columns: Sequence[Column]
+
+    def __len__(self) -> int: ...
+
+    def cells(self, pos: int) -> Sequence[str]: ...
+
+    def row_id(self, pos: int) -> int: ...
+
+
+class _NoRows:
+    """The model a table starts with: no columns, no rows."""
+
+    columns: Sequence[Column] = ()
+
+    def __len__(self) -> int:
+        return 0
+
+    def cells(self, pos: int) -> Sequence[str]:
+        raise IndexError(pos)
+
+    def row_id(self, pos: int) -> int:
+        raise IndexError(pos)
+
+
+GUTTER = 2
+"""Cells left of the first column: a mark bullet and a space."""
+SEPARATOR = 1
+"""Blank cells between two columns."""
+SORT_ROOM = 2
+"""Cells kept beside a header label for the sort arrow (" ▲")."""
+MARK_BULLET = "•"
+
+
+class EventTable(ScrollView, can_focus=True):
+    """A keyboard-driven table over a :class:`TableModel`, fast at a million rows.
+
+    | Key | Action |
+    | --- | --- |
+    | `j` / `down`, `k` / `up` | next / previous row |
+    | `pagedown` / `pageup` | one page down / up |
+    | `g` / `home`, `G` / `end` | first / last row |
+    | `h` / `left`, `l` / `right` | previous / next column (the one `s` sorts on) |
+    | `s` / `S` | sort by the cursor column ascending / descending (`S` again toggles) |
+    | `space` | mark or unmark the row |
+    | `enter` | open the row |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="eventtable.down",
+                tooltip="Move to the next row"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="eventtable.up",
+                tooltip="Move to the previous row"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="eventtable.page-down",
+                tooltip="Move one screen down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="eventtable.page-up",
+                tooltip="Move one screen up"),
+        Binding("g,home", "first_row", "Top", show=False, id="eventtable.top",
+                tooltip="Move to the first row"),
+        Binding("G,end", "last_row", "Bottom", show=False, id="eventtable.bottom",
+                tooltip="Move to the last row"),
+        Binding("h,left", "cursor_left", "Column left", show=False, id="eventtable.column-left",
+                tooltip="Move the column cursor left (sort acts on it)"),
+        Binding("l,right", "cursor_right", "Column right", show=False, id="eventtable.column-right",
+                tooltip="Move the column cursor right (sort acts on it)"),
+        Binding("s", "sort", "Sort", id="eventtable.sort",
+                tooltip="Sort by the highlighted column, ascending"),
+        Binding("S", "sort_descending", "Sort desc", id="eventtable.sort-descending",
+                tooltip="Sort by the highlighted column, descending (again: ascending)"),
+        Binding("space", "toggle_mark", "Mark", id="eventtable.mark",
+                tooltip="Mark or unmark the row (marked rows can be exported)"),
+        Binding("enter", "select", "Open", id="eventtable.open",
+                tooltip="Show the whole event"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "eventtable--header",
+        "eventtable--header-cursor",
+        "eventtable--cursor",
+        "eventtable--marked",
+        "eventtable--odd",
+        "eventtable--empty",
+    }
+
+    DEFAULT_CSS = """
+    EventTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+
+        & > .eventtable--header {
+            background: $panel;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .eventtable--header-cursor {
+            background: $accent 40%;
+            text-style: bold underline;
+        }
+        & > .eventtable--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .eventtable--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .eventtable--marked {
+            color: $warning;
+            text-style: bold;
+        }
+        & > .eventtable--odd {
+            background: $foreground 4%;
+        }
+        & > .eventtable--empty {
+            color: $text-muted;
+            text-style: italic;
+        }
+    }
+    """
+
+    WIDTH_SAMPLE: ClassVar[int] = 2000
+    """Rows sampled (spread over the view) to size columns that have no fixed width."""
+    MAX_AUTO_WIDTH: ClassVar[int] = 60
+    """The widest a sampled column gets."""
+
+    sort_indicator: reactive[Optional[tuple[str, bool]]] = reactive(None, repaint=False)
+    """(column key, descending) of the current sort, drawn as ▲/▼ in the header; set by the app."""
+
+    empty_message: reactive[str] = reactive("No events", repaint=False)
+    """What the table shows, centred, when the view has no rows."""
+
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor moved to another row (``row_id`` is None when the view is empty)."""
+
+        pos: int
+        row_id: Optional[int]
+        table: Optional[EventTable] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[EventTable]:
+            """The table the cursor moved in."""
+            return self.table
+
+        def can_replace(self, message: Message) -> bool:
+            # Cursor moves arrive at key-repeat rate; only the latest matters.
+            return isinstance(message, EventTable.CursorMoved) and message.table is self.table
+
+    @dataclass
+    class RowActivated(Message):
+        """A row was opened (Enter or a double click)."""
+
+        pos: int
+        row_id: int
+        table: Optional[EventTable] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[EventTable]:
+            """The table the row is in."""
+            return self.table
+
+    @dataclass
+    class SortRequested(Message):
+        """The user asked to sort the view by a column."""
+
+        column_key: str
+        descending: bool
+        table: Optional[EventTable] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[EventTable]:
+            """The table to sort."""
+            return self.table
+
+    @dataclass
+    class MarksChanged(Message):
+        """A row was marked or unmarked; ``count`` is how many events are marked now."""
+
+        count: int
+        table: Optional[EventTable] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[EventTable]:
+            """The table whose marks changed."""
+            return self.table
+
+    def __init__(
+        self,
+        model: Optional[TableModel] = None,
+        *,
+        name: Optional[str] = None,
+        id: Optional[str] = None,
+        classes: Optional[str] = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._model: TableModel = _NoRows()
+        self._cursor_row = 0
+        self._cursor_column = 0
+        self._widths: list[int] = []
+        self._offsets: list[int] = []
+        self._total_width = 0
+        self._width_source: tuple[tuple[str, ...], int] = ((), 0)
+        self._row_cache: LRUCache[tuple[int, bool, bool], tuple[Strip, Style]] = LRUCache(1024)
+        self._header_cache: Optional[Strip] = None
+        self.marked: set[int] = set()
+        """Row ids of the marked events (marks survive filter and sort changes)."""
+        if model is not None:
+            self.set_model(model, keep_cursor_row_id=False)
+
+    # ----- public state -------------------------------------------------------------------------
+
+    @property
+    def model(self) -> TableModel:
+        """The view being shown."""
+        return self._model
+
+    @property
+    def row_count(self) -> int:
+        """Rows in the current view."""
+        return len(self._model)
+
+    @property
+    def cursor_row(self) -> int:
+        """View position of the cursor row (0 when the view is empty)."""
+        return self._cursor_row
+
+    @cursor_row.setter
+    def cursor_row(self, pos: int) -> None:
+        self.move_cursor(pos)
+
+    @property
+    def cursor_row_id(self) -> Optional[int]:
+        """Row id of the event under the cursor, or None when the view is empty."""
+        if not len(self._model):
+            return None
+        return self._model.row_id(self._cursor_row)
+
+    @property
+    def cursor_column(self) -> int:
+        """Index of the cursor column (the one sort keys act on)."""
+        return self._cursor_column
+
+    @cursor_column.setter
+    def cursor_column(self, index: int) -> None:
+        self.move_column(index)
+
+    @property
+    def cursor_column_key(self) -> Optional[str]:
+        """Key of the cursor column, or None when there are no columns."""
+        columns = self._model.columns
+        return columns[self._cursor_column].key if columns else None
+
+    @property
+    def column_widths(self) -> list[int]:
+        """Drawn width of each column, in cells."""
+        return list(self._widths)
+
+    # ----- swapping views -----------------------------------------------------------------------
+
+    def set_model(self, model: TableModel, *, keep_cursor_row_id: bool = True) -> None:
+        """Show a new view; cost is O(visible rows) plus a bounded width sample.
+
+        With ``keep_cursor_row_id`` the cursor stays on the same event if the new view has it (found
+        with ``model.position_of`` when the model offers it), and on the same screen line where possible.
+        Otherwise the cursor keeps its position, clamped to the new length.
+        """
+        old_pos = self._cursor_row
+        old_id = self.cursor_row_id
+        screen_line = old_pos - round(self.scroll_y)
+        self._model = model
+        self._row_cache.clear()
+        self._header_cache = None
+        self._layout_columns()
+        count = len(model)
+        new_pos = max(0, min(old_pos, count - 1))
+        if keep_cursor_row_id and old_id is not None and count:
+            found: Optional[int] = None
+            position_of = getattr(model, "position_of", None)
+            if position_of is not None:
+                found = position_of(old_id)
+            elif old_pos < count and model.row_id(old_pos) == old_id:
+                found = old_pos
+            if found is not None:
+                new_pos = found
+        self._cursor_row = new_pos
+        self._cursor_column = max(0, min(self._cursor_column, len(model.columns) - 1))
+        self.virtual_size = Size(self._total_width, count + 1)
+        if self.is_mounted:
+            page = self._page_rows()
+            self.scroll_to(y=max(0, new_pos - max(0, min(screen_line, page - 1))), animate=False)
+            self._scroll_cursor_into_view()
+        self.refresh()
+        new_id = self.cursor_row_id
+        if (new_pos, new_id) != (old_pos, old_id):
+            self.post_message(self.CursorMoved(new_pos, new_id, self))
+
+    def _layout_columns(self) -> None:
+        columns = self._model.columns
+        keys = tuple(column.key for column in columns)
+        count = len(self._model)
+        sampled_keys, sampled_rows = self._width_source
+        # Re-sample only when the columns changed or the last sample saw fewer rows than it could use
+        # (a view that grew while loading); a filter change keeps the layout steady.
+        if keys == sampled_keys and sampled_rows >= min(count, self.WIDTH_SAMPLE) and self._widths:
+            return
+        sample_positions = _sample_positions(count, self.WIDTH_SAMPLE)
+        auto = [i for i, column in enumerate(columns) if column.width is None]
+        widths = [
+            column.width if column.width is not None else min(self.MAX_AUTO_WIDTH, cell_len(column.label) + SORT_ROOM)
+            for column in columns
+        ]
+        widths = [max(1, width) for width in widths]
+        if auto:
+            model = self._model
+            for pos in sample_positions:
+                cells = model.cells(pos)
+                for i in auto:
+                    if i < len(cells):
+                        text = safe_text(cells[i])
+                        width = len(text) if text.isascii() else cell_len(text)
+                        if width > widths[i]:
+                            widths[i] = min(self.MAX_AUTO_WIDTH, width)
+        self._widths = widths
+        offsets = []
+        x = GUTTER
+        for width in widths:
+            offsets.append(x)
+            x += width + SEPARATOR
+        self._offsets = offsets
+        self._total_width = x - SEPARATOR if widths else GUTTER
+        self._width_source = (keys, len(sample_positions))
+
+    # ----- cursor -------------------------------------------------------------------------------
+
+    def move_cursor(self, pos: int) -> None:
+        """Put the cursor on view position ``pos`` (clamped), scrolling it into view."""
+        count = len(self._model)
+        pos = max(0, min(pos, count - 1))
+        old = self._cursor_row
+        if pos == old:
+            self._scroll_cursor_into_view()
+            return
+        self._cursor_row = pos
+        self.refresh_line(old + 1)
+        self.refresh_line(pos + 1)
+        self._scroll_cursor_into_view()
+        self.post_message(self.CursorMoved(pos, self._model.row_id(pos), self))
+
+    def move_column(self, index: int) -> None:
+        """Put the column cursor on column ``index`` (clamped), scrolling it into view."""
+        columns = self._model.columns
+        index = max(0, min(index, len(columns) - 1))
+        if index != self._cursor_column:
+            self._cursor_column = index
+            self._header_cache = None
+            self.refresh_line(round(self.scroll_y))
+        if not self._offsets:
+            return
+        view_width = self.scrollable_content_region.width
+        left = 0 if index == 0 else self._offsets[index]
+        right = self._offsets[index] + self._widths[index]
+        if left < self.scroll_x:
+            self.scroll_to(x=left, animate=False)
+        elif right > self.scroll_x + view_width:
+            self.scroll_to(x=min(left, right - view_width), animate=False)
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_cursor_into_view(self) -> None:
+        page = self._page_rows()
+        top = round(self.scroll_y)
+        pos = self._cursor_row
+        if pos < top:
+            self.scroll_to(y=pos, animate=False)
+        elif pos > top + page - 1:
+            self.scroll_to(y=pos - page + 1, animate=False)
+
+    # ----- marks --------------------------------------------------------------------------------
+
+    def toggle_mark(self, pos: Optional[int] = None) -> None:
+        """Mark the row at ``pos`` (default: the cursor row), or unmark it if it was marked."""
+        if not len(self._model):
+            return
+        pos = self._cursor_row if pos is None else pos
+        row_id = self._model.row_id(pos)
+        if row_id in self.marked:
+            self.marked.discard(row_id)
+        else:
+            self.marked.add(row_id)
+        self.refresh_line(pos + 1)
+        self.post_message(self.MarksChanged(len(self.marked), self))
+
+    def clear_marks(self) -> None:
+        """Unmark every event."""
+        if self.marked:
+            self.marked.clear()
+            self._row_cache.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged(0, self))
+
+    # ----- actions ------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        """Move to the next row."""
+        self.move_cursor(self._cursor_row + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move to the previous row."""
+        self.move_cursor(self._cursor_row - 1)
+
+    def action_page_down(self) -> None:
+        """Move one page down, keeping the cursor on the same screen line."""
+        page = self._page_rows()
+        self.scroll_to(y=round(self.scroll_y) + page, animate=False)
+        self.move_cursor(self._cursor_row + page)
+
+    def action_page_up(self) -> None:
+        """Move one page up, keeping the cursor on the same screen line."""
+        page = self._page_rows()
+        self.scroll_to(y=max(0, round(self.scroll_y) - page), animate=False)
+        self.move_cursor(self._cursor_row - page)
+
+    def action_first_row(self) -> None:
+        """Move to the first row."""
+        self.move_cursor(0)
+
+    def action_last_row(self) -> None:
+        """Move to the last row."""
+        self.move_cursor(len(self._model) - 1)
+
+    def action_cursor_left(self) -> None:
+        """Move the column cursor left."""
+        self.move_column(self._cursor_column - 1)
+
+    def action_cursor_right(self) -> None:
+        """Move the column cursor right."""
+        self.move_column(self._cursor_column + 1)
+
+    def action_sort(self) -> None:
+        """Ask for an ascending sort on the cursor column."""
+        self._request_sort(descending=False)
+
+    def action_sort_descending(self) -> None:
+        """Ask for a descending sort on the cursor column (ascending if it is already descending)."""
+        key = self.cursor_column_key
+        self._request_sort(descending=self.sort_indicator != (key, True))
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the cursor row."""
+        self.toggle_mark()
+
+    def action_select(self) -> None:
+        """Open the cursor row."""
+        if len(self._model):
+            pos = self._cursor_row
+            self.post_message(self.RowActivated(pos, self._model.row_id(pos), self))
+
+    def _request_sort(self, descending: bool) -> None:
+        key = self.cursor_column_key
+        if key is not None:
+            self.post_message(self.SortRequested(key, descending, self))
+
+    # ----- mouse --------------------------------------------------------------------------------
+
+    def _column_at(self, x: int) -> Optional[int]:
+        """The column drawn at virtual x (a separator belongs to the column on its left)."""
+        if not self._offsets or x < 0:
+            return None
+        for index in range(len(self._offsets) - 1, -1, -1):
+            if x >= self._offsets[index]:
+                return index if x < self._offsets[index] + self._widths[index] + SEPARATOR else None
+        return 0
+
+    async def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        column = self._column_at(offset.x + round(self.scroll_x))
+        if offset.y == 0:
+            if column is None:
+                return
+            event.stop()
+            self.move_column(column)
+            key = self._model.columns[column].key
+            self.post_message(self.SortRequested(key, self.sort_indicator == (key, False), self))
+            return
+        pos = round(self.scroll_y) + offset.y - 1
+        if 0 <= pos < len(self._model):
+            event.stop()
+            if column is not None:
+                self.move_column(column)
+            self.move_cursor(pos)
+            if event.chain == 2:
+                self.post_message(self.RowActivated(pos, self._model.row_id(pos), self))
+
+    # ----- drawing ------------------------------------------------------------------------------
+
+    def watch_sort_indicator(self) -> None:
+        self._header_cache = None
+        self.refresh_line(round(self.scroll_y))
+
+    def watch_empty_message(self) -> None:
+        if not len(self._model):
+            self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_cache.clear()
+        self._header_cache = None
+
+    def on_focus(self, event: events.Focus) -> None:
+        # The cursor row is drawn differently with and without focus.
+        self._row_cache.clear()
+        self.refresh()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._row_cache.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """Draw screen line ``y``: the header on line 0, rows below it."""
+        scroll_x, scroll_y = self.scroll_offset
+        view_width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip().crop_extend(
+                scroll_x, scroll_x + view_width, base + self.get_component_rich_style("eventtable--header")
+            )
+        count = len(self._model)
+        if count == 0:
+            return self._empty_line(y, view_width)
+        pos = scroll_y + y - 1
+        if pos >= count:
+            return Strip.blank(view_width, base)
+        strip, pad_style = self._row_strip(pos)
+        return strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
+
+    def _empty_line(self, y: int, view_width: int) -> Strip:
+        middle = max(1, self.scrollable_content_region.height // 2)
+        base = self.rich_style
+        if y != middle:
+            return Strip.blank(view_width, base)
+        message = safe_text(self.empty_message)
+        if cell_len(message) > view_width:
+            message = set_cell_size(message, max(0, view_width - 1)) + "…"
+        left = max(0, (view_width - cell_len(message)) // 2)
+        style = base + self.get_component_rich_style("eventtable--empty")
+        return Strip([Segment(" " * left, base), Segment(message, style)]).adjust_cell_length(view_width, base)
+
+    def _header_strip(self) -> Strip:
+        if self._header_cache is not None:
+            return self._header_cache
+        base = self.rich_style
+        header = base + self.get_component_rich_style("eventtable--header")
+        cursor = header + self.get_component_rich_style("eventtable--header-cursor")
+        sort_key, descending = self.sort_indicator or (None, False)
+        segments = [Segment(" " * GUTTER, header)]
+        for index, (column, width) in enumerate(zip(self._model.columns, self._widths)):
+            if index:
+                segments.append(Segment(" " * SEPARATOR, header))
+            label = safe_text(column.label)
+            if column.key == sort_key and width > SORT_ROOM:
+                text = _fit(label, width - SORT_ROOM) + (" ▼" if descending else " ▲")
+            else:
+                text = _fit(label, width)
+            segments.append(Segment(text, cursor if index == self._cursor_column else header))
+        self._header_cache = strip = Strip(segments)
+        return strip
+
+    def _row_strip(self, pos: int) -> tuple[Strip, Style]:
+        is_cursor = pos == self._cursor_row
+        row_id = self._model.row_id(pos)
+        is_marked = row_id in self.marked
+        key = (pos, is_cursor, is_marked)
+        cached = self._row_cache.get(key)
+        if cached is not None:
+            return cached
+        style = self.rich_style
+        if pos % 2:
+            style += self.get_component_rich_style("eventtable--odd")
+        if is_marked:
+            style += self.get_component_rich_style("eventtable--marked")
+        if is_cursor:
+            style += self.get_component_rich_style("eventtable--cursor")
+        cells = self._model.cells(pos)
+        parts = [MARK_BULLET + " " if is_marked else " " * GUTTER]
+        gap = " " * SEPARATOR
+        for index, width in enumerate(self._widths):
+            if index:
+                parts.append(gap)
+            parts.append(_fit(safe_text(cells[index]) if index < len(cells) else "", width))
+        strip = Strip([Segment("".join(parts), style)], self._total_width)
+        self._row_cache[key] = (strip, style)
+        return strip, style
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` padded or cut to exactly ``width`` cells, with … where it was cut."""
+    if text.isascii():
+        if len(text) <= width:
+            return text + " " * (width - len(text))
+        return text[: width - 1] + "…" if width > 0 else ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+
+
+def _sample_positions(count: int, limit: int) -> range:
+    """Up to ``limit`` view positions spread evenly over ``count`` rows."""
+    if count <= limit:
+        return range(count)
+    step = count // limit
+    return range(0, step * limit, step)
