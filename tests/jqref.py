@@ -35,6 +35,7 @@ __all__ = [
     "ref_dump",
     "ref_dump_raw",
     "run_matrix",
+    "compile_errors",
     "CorpusFilter",
     "load_corpus",
     "dataset_files",
@@ -122,9 +123,21 @@ class RefProgram:
             refjq.compile(source)
         except ValueError as exc:
             raise RefCompileError(str(exc)) from None
-        # Two newlines: a trailing comment ending in a backslash continues onto one more line (jq >= 1.7).
-        self._single = refjq.compile(f"({source}\n\n) | tojson")
-        self._batch = refjq.compile(f'(try (({source}\n\n) | tojson) catch {{"e": .}}), null')
+        self._single_prog: Any = None
+        self._batch_prog: Any = None
+
+    @property
+    def _single(self) -> Any:
+        if self._single_prog is None:
+            # Two newlines: a comment ending in a backslash continues onto one more line (jq >= 1.7).
+            self._single_prog = refjq.compile(f"({self.source}\n\n) | tojson")
+        return self._single_prog
+
+    @property
+    def _batch(self) -> Any:
+        if self._batch_prog is None:
+            self._batch_prog = refjq.compile(f'(try (({self.source}\n\n) | tojson) catch {{"e": .}}), null')
+        return self._batch_prog
 
     def run(self, value: Any) -> RefResult:
         """Run on one input, one libjq call, stopping at the first uncaught error like the jq CLI."""
@@ -191,6 +204,28 @@ def run_matrix(sources: Sequence[str], input_text: str, n_inputs: int, chunk: in
         if len(per_input) != n_inputs:
             raise AssertionError(f"reference harness lost inputs for {sources[i]!r}: {len(per_input)}/{n_inputs}")
     return results
+
+
+def compile_errors(sources: Sequence[str]) -> dict[str, str]:
+    """``{source: libjq's compile error}`` for the programs the reference rejects.
+
+    Compiling costs libjq a few milliseconds per call whatever the size, so programs are compiled
+    together and only a failing group is split further.
+    """
+    if not sources:
+        return {}
+    if len(sources) == 1:
+        try:
+            ref_compile(sources[0])
+        except RefCompileError as exc:
+            return {sources[0]: exc.message}
+        return {}
+    try:
+        refjq.compile(", ".join(_wrapped(s) for s in sources))
+    except ValueError:
+        mid = len(sources) // 2
+        return {**compile_errors(sources[:mid]), **compile_errors(sources[mid:])}
+    return {}
 
 
 _cache: dict[str, RefProgram] = {}

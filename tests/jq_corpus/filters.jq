@@ -377,6 +377,8 @@ select((.eventTime // "") | fromdateiso8601? > 1700000000)
 {$__loc__}
 .eventName as $n | {$n, len: ($n | length)}
 {(.eventName): 1}
+# A constant non-string key is rejected when jq compiles the program.
+{(1): .eventName}
 {user: .userIdentity | {type, arn}}
 {eventTime, eventName, src: .sourceIPAddress} | to_entries | map(.value) | @tsv
 [.eventTime, .eventName, .sourceIPAddress]
