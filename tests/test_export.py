@@ -117,6 +117,13 @@ def test_compact_json_matches_jq_tojson(value: Any) -> None:
     assert format_rows("jsonl", None, [[value]]) == "[" + jq_first(JQ_TOJSON, value) + "]\n"
 
 
+@FAST
+@given(json_values)
+def test_private_fallback_printer_matches_jq_tojson(value: Any) -> None:
+    # export falls back to its own printer when trailtui.engine.jq.dumps is unavailable; keep it exact too.
+    assert export._fallback_dumps(value) == jq_first(JQ_TOJSON, value)
+
+
 # --- row writers ------------------------------------------------------------------------------------------
 
 SAMPLE_HEADERS = ["eventTime", "eventName", "sourceIPAddress", "errorCode", "count"]
@@ -245,6 +252,8 @@ def test_table_escapes_controls_and_clips_by_display_width() -> None:
     assert lines[1] == "\\x1b[…  日本…"  # wide characters count two cells; … takes one
     assert lines[2] == "x       y"
     assert format_rows("table", None, [["a" * 50]]) == "a" * 50 + "\n"  # no clipping unless asked
+    combining = format_rows("table", None, [["e\u0301te\u0301", "|"], ["abcd", "|"]])
+    assert combining == "e\u0301te\u0301  |\nabcd  |\n"  # combining accents take no cell
 
 
 def test_provenance_column_and_mismatch() -> None:

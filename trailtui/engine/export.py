@@ -34,6 +34,7 @@ newline and tab (``table`` output is already safe; ``md`` is too).
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import math
@@ -188,7 +189,12 @@ def _bad_cell(value: Any) -> ExportError:
     return ExportError(f"{_kind(value)} ({_trunc_dump(value)}) is not valid in a csv row")
 
 
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+_TSV_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"}
+
+
+def _tsv_escape_char(match: re.Match[str]) -> str:
+    return _TSV_ESCAPES[match.group()]
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -211,7 +217,7 @@ def tsv_line(values: Sequence[Any]) -> str:
     parts = []
     for value in values:
         if isinstance(value, str):
-            parts.append(value.translate(_TSV_ESCAPES))
+            parts.append(_TSV_SPECIAL.sub(_tsv_escape_char, value))
             continue
         text = _scalar_text(value)
         if text is None:
@@ -249,12 +255,19 @@ _MD_SPECIAL = re.compile(r"([\\|*_`\[\]<>~&])")
 _NEWLINES = re.compile(r"\r\n|\n|\r|\u2028|\u2029")
 
 
+_MD_ANY = re.compile(r"[\\|*_`\[\]<>~&\r\n\u2028\u2029]")
+
+
 def _md_cell(value: Any) -> str:
-    text = _NEWLINES.sub("\n", _cell_text(value))
+    text = _cell_text(value)
+    if _MD_ANY.search(text) is None and safe_text(text) is text:
+        return text
+    text = _NEWLINES.sub("\n", text)
     lines = [_MD_SPECIAL.sub(r"\\\1", safe_text(line)) for line in text.split("\n")]
     return "<br>".join(lines)
 
 
+@functools.lru_cache(maxsize=4096)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
@@ -262,15 +275,17 @@ def _char_width(char: str) -> int:
 
 
 def _width(text: str) -> int:
+    """Terminal cells ``text`` takes (wide East Asian characters 2, combining marks 0)."""
     if text.isascii():
         return len(text)
     return sum(_char_width(c) for c in text)
 
 
-def _clip(text: str, max_width: int) -> str:
-    if _width(text) <= max_width:
-        return text
+def _clip(text: str, max_width: int) -> tuple[str, int]:
+    """``text`` cut to ``max_width`` cells ending in ``…``, and its width."""
     room = max(max_width - 1, 0)
+    if text.isascii():
+        return text[:room] + "…", room + 1
     used = 0
     out = []
     for char in text:
@@ -279,7 +294,7 @@ def _clip(text: str, max_width: int) -> str:
             break
         out.append(char)
         used += w
-    return "".join(out) + "…"
+    return "".join(out) + "…", used + 1
 
 
 # --- writers ----------------------------------------------------------------------------------------------
@@ -380,21 +395,36 @@ def write_rows(
         for row in all_rows if first is None else itertools.chain([first], all_rows):
             out.write("| " + " | ".join(_md_cell(c) for c in row) + " |\n")
             count += 1
-    else:  # table
-        grid = [[safe_text(_cell_text(c)) for c in row] for row in all_rows]
-        count = len(grid)
-        if headers is not None:
-            grid.insert(0, [safe_text(h) for h in headers])
-        if max_width is not None:
-            grid = [[_clip(c, max_width) for c in row] for row in grid]
-        ncols = max((len(r) for r in grid), default=0)
-        widths = [0] * ncols
-        for row in grid:
-            for i, cell in enumerate(row):
-                widths[i] = max(widths[i], _width(cell))
-        for row in grid:
-            padded = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
-            out.write("  ".join(padded).rstrip(" ") + "\n")
+    else:
+        count = _write_table(headers, all_rows, out, max_width)
+    return count
+
+
+def _table_cell(value: Any, max_width: int | None) -> tuple[str, int]:
+    text = safe_text(value if isinstance(value, str) else _cell_text(value))
+    width = len(text) if text.isascii() else _width(text)
+    if max_width is not None and width > max_width:
+        return _clip(text, max_width)
+    return text, width
+
+
+def _write_table(
+    headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], out: TextIO, max_width: int | None
+) -> int:
+    grid = [[_table_cell(c, max_width) for c in row] for row in rows]
+    count = len(grid)
+    if headers is not None:
+        grid.insert(0, [_table_cell(h, max_width) for h in headers])
+    widths: list[int] = []
+    for row in grid:
+        if len(row) > len(widths):
+            widths.extend([0] * (len(row) - len(widths)))
+        for i, (_, width) in enumerate(row):
+            if width > widths[i]:
+                widths[i] = width
+    for row in grid:
+        line = "  ".join(text + " " * (widths[i] - width) for i, (text, width) in enumerate(row))
+        out.write(line.rstrip(" ") + "\n")
     return count
 
 
