@@ -253,7 +253,7 @@ def test_table_escapes_controls_and_clips_by_display_width() -> None:
     assert lines[2] == "x       y"
     assert format_rows("table", None, [["a" * 50]]) == "a" * 50 + "\n"  # no clipping unless asked
     combining = format_rows("table", None, [["e\u0301te\u0301", "|"], ["abcd", "|"]])
-    assert combining == "e\u0301te\u0301  |\nabcd  |\n"  # combining accents take no cell
+    assert combining == "e\u0301te\u0301   |\nabcd  |\n"  # é counts one cell: width 3, padded to 4
 
 
 def test_provenance_column_and_mismatch() -> None:
