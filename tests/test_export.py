@@ -258,7 +258,7 @@ def test_table_escapes_controls_and_clips_by_display_width() -> None:
 
 def test_provenance_column_and_mismatch() -> None:
     text = format_rows("tsv", ["a"], [[1], [2]], provenance=["f: line 1", "f: line 2"])
-    assert text == "a\tsource\n1\tf: line 1\n2\tf: line 2\n"
+    assert text == "a\tprovenance\n1\tf: line 1\n2\tf: line 2\n"
     with pytest.raises(ExportError, match="fewer provenance"):
         format_rows("csv", None, [[1], [2]], provenance=["only one"])
     with pytest.raises(ExportError, match="more provenance"):

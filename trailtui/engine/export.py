@@ -352,7 +352,7 @@ def write_rows(
     *,
     max_width: int | None = None,
     provenance: Iterable[str] | None = None,
-    provenance_header: str = "source",
+    provenance_header: str = "provenance",
 ) -> int:
     """Write ``rows`` to ``out`` in ``fmt`` (see the module docstring); return the number of rows written.
 
