@@ -17,7 +17,7 @@ Rows (:func:`write_rows`, :func:`format_rows`) are sequences of JSON values as a
   row first); every cell goes through :func:`~trailtui.engine.textsafe.safe_text` and, only when
   ``max_width`` is given, is cut to that many terminal cells ending in ``…``. It reads all rows first.
 
-In ``md``, ``table`` and the error messages a cell renders as: a string as itself, a number as jq prints it,
+In ``md`` and ``table`` a cell renders as: a string as itself, a number as jq prints it,
 ``true``/``false``, null as empty, an array or object as compact JSON.
 
 An optional provenance column (one string per row, e.g. ``"logs/a.json: Records[3]"``) is added last.
