@@ -1,0 +1,385 @@
+"""Exact JSON readers over byte buffers, built on orjson, for the loader.
+
+* `loads` parses one document. It falls back to the stdlib ``json`` when orjson would lose or refuse data
+  that is still recoverable: integers beyond 64 bits (orjson 3.13 silently turns them into floats), numbers
+  orjson refuses (``1e999``), and raw control characters inside strings.
+* `iter_values` walks a buffer holding JSON values one after another — JSON Lines, pretty-printed documents
+  back to back, or Firehose-style ``{...}{...}`` with no separator — and re-synchronises after a broken value.
+* `iter_array` yields the elements of one huge top-level array (``[...]`` or ``{"Records": [...]}``) a
+  slice of a few MB at a time, so no single ``orjson.loads`` holds the GIL for long.
+
+Offsets are byte offsets into the buffer. orjson reports character positions; they are converted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterator, Optional, Union
+
+import orjson
+
+Buffer = Union[bytes, bytearray, memoryview]
+
+_BIG_INT_HINT = re.compile(rb":[0-9 \-][0-9]{18}")
+_BIG_INT_HINT_STR = re.compile(r":[0-9 \-][0-9]{18}")
+"""A cheap necessary condition for an object value that overflows 64 bits (``"k":<19+ digits>``).
+
+Integers inside arrays, and negative ones written ``": -123..."``, are not looked for: checking every
+digit run costs more than the parse itself, and CloudTrail never has either."""
+
+_U64_MAX = 2**64 - 1
+_I64_MIN = -(2**63)
+_WS = b" \t\r\n"
+_RESCUABLE = ("control character", "number")
+"""orjson error messages the stdlib parser may still accept (``strict=False`` takes raw control chars)."""
+
+TRAILING = "unexpected content after document"
+
+
+class JsonError(ValueError):
+    """A JSON syntax error at a byte ``offset`` of the buffer that was being read."""
+
+    def __init__(self, reason: str, offset: int) -> None:
+        super().__init__(f"{reason} at byte {offset}")
+        self.reason = reason
+        self.offset = offset
+
+
+def _has_big_int(buf: Any, text: bool) -> bool:
+    """True when a hint of `_BIG_INT_HINT` really is an integer outside orjson's 64-bit range."""
+    pattern = _BIG_INT_HINT_STR if text else _BIG_INT_HINT
+    for match in pattern.finditer(buf):
+        token = match.group()[1:]
+        token = token.decode() if isinstance(token, bytes) else token
+        end = match.end()
+        # extend to the whole digit run
+        while end < len(buf):
+            ch = buf[end]
+            ch = chr(ch) if isinstance(ch, int) else ch
+            if not ch.isdigit():
+                if ch in ".eE":
+                    token = ""  # a float: orjson and json agree
+                break
+            token += ch
+            end += 1
+        token = token.strip()
+        if not token or token == "-":
+            continue
+        try:
+            number = int(token)
+        except ValueError:
+            continue
+        if number > _U64_MAX or number < _I64_MIN:
+            return True
+    return False
+
+
+def _std_loads(buf: Any) -> Any:
+    if isinstance(buf, str):
+        text = buf
+    else:
+        text = bytes(buf).decode("utf-8")
+    return json.loads(text, strict=False)
+
+
+def loads(buf: Any) -> Any:
+    """Parse one JSON document (bytes-like or str) exactly; raise ``orjson.JSONDecodeError`` if invalid.
+
+    Uses orjson, and the stdlib parser only for the rare inputs orjson would mangle or refuse (see module
+    docstring). Callers convert errors to byte offsets with `error_offset`.
+    """
+    try:
+        value = orjson.loads(buf)
+    except orjson.JSONDecodeError as exc:
+        if any(word in exc.msg for word in _RESCUABLE):
+            try:
+                return _std_loads(buf)
+            except (ValueError, RecursionError):
+                pass
+        raise
+    is_text = isinstance(buf, str)
+    if (_BIG_INT_HINT_STR if is_text else _BIG_INT_HINT).search(buf) is not None and _has_big_int(buf, is_text):
+        try:
+            return _std_loads(buf)
+        except (ValueError, RecursionError):
+            pass
+    return value
+
+
+def char_to_byte(buf: Buffer, start: int, chars: int) -> int:
+    """The byte offset of the character ``chars`` characters after byte ``start`` (UTF-8)."""
+    prefix = bytes(memoryview(buf)[start : start + chars])
+    if prefix.isascii():
+        return start + chars
+    wide = bytes(memoryview(buf)[start : start + 4 * chars])
+    return start + len(wide.decode("utf-8", "ignore")[:chars].encode("utf-8"))
+
+
+def utf8_error_offset(buf: Buffer, start: int = 0, end: Optional[int] = None) -> Optional[int]:
+    """Byte offset of the first invalid UTF-8 sequence in ``buf[start:end]``, or None."""
+    try:
+        bytes(memoryview(buf)[start:end]).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return start + exc.start
+    return None
+
+
+def error_offset(exc: orjson.JSONDecodeError, buf: Buffer, start: int = 0, end: Optional[int] = None) -> int:
+    """Byte offset in ``buf`` of an orjson error raised while parsing ``buf[start:end]``."""
+    if "UTF-8" in exc.msg:
+        bad = utf8_error_offset(buf, start, end)
+        if bad is not None:
+            return bad
+    return char_to_byte(buf, start, exc.pos)
+
+
+def line_col(buf: Buffer, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset; the column counts bytes."""
+    data = buf if not isinstance(buf, memoryview) else buf.obj  # type: ignore[union-attr]
+    if not isinstance(data, (bytes, bytearray)):
+        data = bytes(buf)
+    line = data.count(b"\n", 0, offset) + 1
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - line_start + 1
+
+
+def skip_ws(buf: Buffer, pos: int) -> int:
+    """The first offset at or after ``pos`` that is not JSON whitespace."""
+    n = len(buf)
+    while pos < n and buf[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def _char_boundary(buf: Buffer, end: int) -> int:
+    """Move ``end`` back so it does not split a UTF-8 sequence (orjson validates the whole input)."""
+    n = len(buf)
+    while 0 < end < n and (buf[end] & 0xC0) == 0x80:
+        end -= 1
+    return end
+
+
+def parse_prefix(buf: Buffer, start: int, window: int = 1 << 16) -> tuple[Any, int]:
+    """Parse the JSON value that starts at ``start``; return it and the offset where the next content begins.
+
+    orjson has no "parse one value and stop" mode, and it validates its whole input first, so the value is
+    parsed from a growing window: a parse that ends in "unexpected content after document" tells where
+    the value ended. Raises `JsonError` for invalid JSON.
+    """
+    mv = memoryview(buf)
+    n = len(buf)
+    while True:
+        end = _char_boundary(buf, min(n, start + window))
+        if end <= start:
+            end = min(n, start + window)
+        try:
+            value = loads(mv[start:end])
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith(TRAILING):
+                nxt = char_to_byte(buf, start, exc.pos)
+                try:
+                    return loads(mv[start:nxt]), nxt
+                except orjson.JSONDecodeError as exc2:  # pragma: no cover - orjson said it was complete
+                    raise JsonError(exc2.msg, error_offset(exc2, buf, start, nxt)) from None
+            at_window_end = end < n and (
+                "end of data" in exc.msg or "EOF" in exc.msg or char_to_byte(buf, start, exc.pos) >= end - 4
+            )
+            if at_window_end:
+                window *= 4
+                continue
+            raise JsonError(exc.msg, error_offset(exc, buf, start, end)) from None
+        if end < n:
+            # A complete value filled the window exactly (e.g. a number cut short): widen and re-check.
+            if end - start >= window:
+                window *= 4
+                continue
+        return value, end
+
+
+def _resync(buf: Buffer, start: int) -> int:
+    """Where the next top-level value probably starts after a broken one that began at ``start``."""
+    data = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
+    best = -1
+    for needle, shift in ((b"\n{", 1), (b"\n[", 1), (b"}{", 1)):
+        found = data.find(needle, start + 1)
+        if found >= 0 and (best < 0 or found + shift < best):
+            best = found + shift
+    return best
+
+
+def iter_values(buf: Buffer, start: int = 0) -> Iterator[tuple[int, Any, Optional[JsonError]]]:
+    """Yield ``(offset, value, None)`` for each JSON value in ``buf`` from ``start`` on.
+
+    A broken value yields ``(offset, None, JsonError)`` and reading resumes at the next line that starts
+    with ``{``/``[`` or the next ``}{`` — so one bad value costs only itself.
+    """
+    n = len(buf)
+    pos = skip_ws(buf, start)
+    while pos < n:
+        try:
+            value, nxt = parse_prefix(buf, pos)
+        except JsonError as err:
+            yield pos, None, err
+            nxt = _resync(buf, pos)
+            if nxt < 0:
+                return
+            pos = skip_ws(buf, nxt)
+            continue
+        yield pos, value, None
+        pos = skip_ws(buf, nxt)
+
+
+ARRAY_HEAD = re.compile(rb'[ \t\r\n]*(?:\{[ \t\r\n]*"([^"\\]{1,64})"[ \t\r\n]*:[ \t\r\n]*)?\[')
+"""A document whose bulk is one array: ``[`` or ``{"<first key>": [``."""
+
+_KEY_AFTER_BRACE = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
+
+
+def array_head(buf: Buffer, start: int = 0) -> Optional[tuple[Optional[str], int]]:
+    """``(key, offset of "[")`` when the document at ``start`` is ``[...`` or ``{"key": [...``."""
+    match = ARRAY_HEAD.match(buf, start)
+    if match is None:
+        return None
+    key = match.group(1)
+    return (key.decode("utf-8", "replace") if key is not None else None), match.end() - 1
+
+
+def _parse_patched(buf: bytearray, sep: int, cut: int) -> list[Any]:
+    """Parse ``buf[sep+1:cut]`` as the elements of an array by briefly writing ``[`` and ``]`` over the
+    separators at ``sep`` and ``cut`` (no copy of the slice)."""
+    old_open, old_close = buf[sep], buf[cut]
+    buf[sep] = 0x5B  # [
+    buf[cut] = 0x5D  # ]
+    try:
+        with memoryview(buf) as mv:
+            value = loads(mv[sep : cut + 1])
+    finally:
+        buf[sep] = old_open
+        buf[cut] = old_close
+    if not isinstance(value, list):  # pragma: no cover - brackets guarantee a list
+        raise orjson.JSONDecodeError("not an array", "", 0)
+    return value
+
+
+class ArrayReader:
+    """Yield the elements of the array whose ``[`` is at ``open_pos``, in slices of about ``target`` bytes.
+
+    Fast path: guess element boundaries (``,`` followed by the same bytes that begin the first element, e.g.
+    ``,{"eventVersion"``) and parse each slice on its own. A guess is right exactly when its slice parses —
+    the slice starts at a true boundary, so the parser's state at the guessed cut equals the real one.
+    A wrong guess is retried at the next candidate; after a few misses, or when boundaries cannot be
+    guessed, the remaining elements are read one by one with `parse_prefix` (exact, slower). The last
+    slice is parsed together with the document's head and tail, which checks the rest of the document.
+
+    After iteration, ``tail`` holds the fully parsed last part (the document with only its final elements),
+    and an invalid document raises `JsonError` after every element before the error was yielded.
+    """
+
+    def __init__(self, buf: bytearray, open_pos: int, key: Optional[str], target: int = 4 << 20) -> None:
+        self.buf = buf
+        self.open_pos = open_pos
+        self.key = key
+        self.target = max(1024, target)
+        self.tail: Any = None
+        self.exact_fallbacks = 0
+
+    def _probe(self) -> Optional[bytes]:
+        buf = self.buf
+        first = skip_ws(buf, self.open_pos + 1)
+        match = _KEY_AFTER_BRACE.match(buf, first)
+        if match is None:
+            return None
+        return b"," + bytes(buf[self.open_pos + 1 : match.end()])
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        buf = self.buf
+        n = len(buf)
+        sep = self.open_pos  # the "[" or "," just before the next unread element
+        probe = self._probe()
+        weak = b"},"
+        while True:
+            remaining = n - sep
+            if remaining <= 2 * self.target or probe is None:
+                break
+            cut = -1
+            tries = 0
+            elements = None
+            search_from = sep + self.target
+            while tries < 4:
+                cut = buf.find(probe, search_from)
+                if cut < 0 or cut - sep > 4 * self.target:
+                    cut = buf.find(weak, search_from, sep + 4 * self.target)
+                    cut = cut + 1 if cut >= 0 else -1
+                if cut < 0:
+                    break
+                try:
+                    elements = _parse_patched(buf, sep, cut)
+                    break
+                except (orjson.JSONDecodeError, ValueError, RecursionError):
+                    tries += 1
+                    search_from = cut + 1
+                    elements = None
+            if elements is None:
+                break
+            yield elements
+            sep = cut
+        if n - sep <= 2 * self.target or probe is None and n - sep <= 4 * self.target:
+            head = bytes(buf[: self.open_pos + 1])
+            try:
+                whole = loads(head + bytes(buf[sep + 1 :]))
+            except orjson.JSONDecodeError:
+                whole = None
+            if whole is not None:
+                items = whole.get(self.key) if isinstance(whole, dict) and self.key is not None else whole
+                if isinstance(items, list):
+                    self.tail = whole
+                    yield items
+                    return
+        # exact, element by element
+        self.exact_fallbacks += 1
+        yield from self._exact(sep)
+
+    def _exact(self, sep: int) -> Iterator[list[Any]]:
+        buf = self.buf
+        n = len(buf)
+        pos = skip_ws(buf, sep + 1)
+        if sep == self.open_pos and pos < n and buf[pos] == 0x5D:  # "[]"
+            self.tail = self._finish(pos)
+            return
+        group: list[Any] = []
+        group_start = pos
+        while True:
+            if pos >= n:
+                if group:
+                    yield group
+                raise JsonError("unexpected end of data", n)
+            value, nxt = parse_prefix(buf, pos)
+            group.append(value)
+            pos = skip_ws(buf, nxt)
+            if pos - group_start >= self.target:
+                yield group
+                group, group_start = [], pos
+            if pos >= n:
+                continue
+            ch = buf[pos]
+            if ch == 0x2C:  # ,
+                pos = skip_ws(buf, pos + 1)
+                continue
+            if ch == 0x5D:  # ]
+                if group:
+                    yield group
+                self.tail = self._finish(pos)
+                return
+            if group:
+                yield group
+            raise JsonError("expected ',' or ']' after an array element", pos)
+
+    def _finish(self, close_pos: int) -> Any:
+        """Parse the document around an emptied array, checking what follows it."""
+        head = bytes(self.buf[: self.open_pos + 1])
+        rest = bytes(self.buf[close_pos:])
+        try:
+            return loads(head + rest)
+        except orjson.JSONDecodeError as exc:
+            raise JsonError(exc.msg, close_pos + max(0, exc.pos - len(head))) from None
