@@ -10,6 +10,12 @@ JSON string text with ``json.loads`` (exact, including ``\\u0000``).
 Inputs. Both engines see the same Python value: the reference receives ``json.dumps(value)`` (exactly
 what ``refjq.compile(p).input_value(v)`` does); libjq re-reads it, keeping number literals as written.
 
+Number literals. jq 1.8 prints a number that came from a literal with the literal's spelling (in
+decNumber's canonical form: ``0.0``, ``0.0000882145``, ``1E+1000``) until arithmetic touches it; a value
+decoded into Python has no spelling left. :func:`without_literals` gives the reference's output with
+every number printed as a double instead; the differential tests accept either form (and one test
+tracks the literal spelling on its own).
+
 Batches. Running libjq once per record costs a Python round trip each time, so :meth:`RefProgram.run_many`
 feeds every record in one input stream to ``(try ((PROGRAM) | tojson) catch {"e": .}), null``: strings are
 outputs, ``{"e": msg}`` is the error that ended the record, ``null`` ends the record. ``try`` stops at the
@@ -36,6 +42,7 @@ __all__ = [
     "ref_dump_raw",
     "run_matrix",
     "compile_errors",
+    "without_literals",
     "CorpusFilter",
     "load_corpus",
     "dataset_files",
@@ -226,6 +233,19 @@ def compile_errors(sources: Sequence[str]) -> dict[str, str]:
         mid = len(sources) // 2
         return {**compile_errors(sources[:mid]), **compile_errors(sources[mid:])}
     return {}
+
+
+_NUMFIX = 'walk(if type == "number" then . * 1 else . end)'
+
+
+def without_literals(source: str) -> str:
+    """``source`` made to print numbers as computed doubles rather than as preserved literals.
+
+    jq 1.8 keeps the spelling of a number literal (``1.50``, ``0.0``, ``1E+1000``) until arithmetic
+    touches it. Multiplying every number of the input and of each output by 1 drops that spelling, so
+    this program prints what jq prints for values without literal text, as a Python value has.
+    """
+    return f"{_NUMFIX} | ({source}\n\n) | {_NUMFIX}"
 
 
 _cache: dict[str, RefProgram] = {}
