@@ -639,7 +639,7 @@ class EventTable(ScrollView, can_focus=True):
         if pos % 2:
             style += self.get_component_rich_style("eventtable--odd")
         if is_marked:
-            style += self.get_component_rich_style("eventtable--marked")
+            style += self.get_component_rich_style("eventtable--marked", partial=True)
         if is_cursor:
             style += self.get_component_rich_style("eventtable--cursor")
         cells = self._model.cells(pos)

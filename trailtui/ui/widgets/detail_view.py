@@ -1,0 +1,521 @@
+"""The event detail view: one record pretty-printed like ``jq .``, syntax-coloured, with a line cursor.
+
+Lines come from :mod:`trailtui.ui.jsonlines`, so every line knows the jq path of its value. The cursor
+line drives the copy keys (the value, its jq path) and "filter on this value". The widget never touches
+the clipboard or the filter itself: it posts :class:`DetailView.CopyRequested`,
+:class:`DetailView.FilterRequested` and :class:`DetailView.CloseRequested` for the app to act on.
+
+Big records do not freeze the screen: the first lines are formatted at once and the rest in a thread
+worker, in chunks; lines are drawn lazily (Line API) with an LRU strip cache, and a line longer than
+:data:`MAX_LINE_CHARS` is cut with a "… (N more chars)" marker (copying still gives the full text).
+Everything drawn passes through :func:`~trailtui.engine.textsafe.safe_text`: jq already escapes C0
+controls, but leaves C1 controls and bidi overrides raw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, ClassVar, Iterator, Optional
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, on, work
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from trailtui.engine.textsafe import safe_text
+from trailtui.ui.jsonlines import Line, Path, compact_text, getpath, iter_lines, jq_path, pretty_text, scalar_text
+
+__all__ = ["DetailView", "MAX_LINE_CHARS", "value_text"]
+
+MAX_LINE_CHARS = 10_000
+"""Characters of one line that are drawn; the rest is summarised by a marker."""
+
+FIRST_CHUNK = 2_000
+"""Lines formatted synchronously by :meth:`DetailView.set_record`; more are formatted in a worker."""
+
+CHUNK = 20_000
+"""Lines per chunk in the background formatter (it checks for cancellation between chunks)."""
+
+_KIND_CLASS = {
+    "string": "detailview--string",
+    "number": "detailview--number",
+    "boolean": "detailview--boolean",
+    "null": "detailview--null",
+    "open": "detailview--punctuation",
+    "close": "detailview--punctuation",
+    "empty": "detailview--punctuation",
+}
+
+
+def value_text(value: Any) -> str:
+    """What "copy value" copies: a string raw, anything else as JSON (containers pretty, like ``jq .``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return pretty_text(value)
+    return scalar_text(value)
+
+
+def _line_width(line: Line) -> int:
+    text = line.text
+    if len(text) > MAX_LINE_CHARS:
+        text = text[:MAX_LINE_CHARS] + f"… ({len(line.text) - MAX_LINE_CHARS:,} more chars)"
+    return len(text) if text.isascii() else cell_len(safe_text(text))
+
+
+class DetailView(ScrollView, can_focus=True):
+    """One event as jq-style JSON with a cursor line; copy and filter keys act on the cursor line.
+
+    | Key | Action |
+    | --- | --- |
+    | `j` / `down`, `k` / `up` | next / previous line |
+    | `pagedown` / `pageup`, `g` / `home`, `G` / `end` | page, first line, last line |
+    | `y` | copy the event as pretty JSON |
+    | `v` | copy the value under the cursor |
+    | `p` | copy the jq path of the value under the cursor |
+    | `f` | filter on the value under the cursor |
+    | `escape` | close |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="detail.down",
+                tooltip="Move to the next line"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="detail.up",
+                tooltip="Move to the previous line"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="detail.page-down",
+                tooltip="Move one screen down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="detail.page-up",
+                tooltip="Move one screen up"),
+        Binding("g,home", "first_line", "Top", show=False, id="detail.top",
+                tooltip="Move to the first line"),
+        Binding("G,end", "last_line", "Bottom", show=False, id="detail.bottom",
+                tooltip="Move to the last line"),
+        Binding("y", "copy_event", "Copy event", id="detail.copy-event",
+                tooltip="Copy the whole event as pretty JSON"),
+        Binding("v", "copy_value", "Copy value", id="detail.copy-value",
+                tooltip="Copy the value under the cursor (strings raw, anything else as JSON)"),
+        Binding("p", "copy_path", "Copy path", id="detail.copy-path",
+                tooltip="Copy the jq path of the value under the cursor, e.g. .userIdentity.arn"),
+        Binding("f", "filter_value", "Filter on value", id="detail.filter",
+                tooltip="Filter the events to those with this value at this path"),
+        Binding("escape", "close", "Close", id="detail.close",
+                tooltip="Close the detail view"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "detailview--title",
+        "detailview--path",
+        "detailview--key",
+        "detailview--string",
+        "detailview--number",
+        "detailview--boolean",
+        "detailview--null",
+        "detailview--punctuation",
+        "detailview--cursor",
+        "detailview--truncated",
+        "detailview--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    DetailView {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+
+        & > .detailview--title {
+            background: $panel;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .detailview--path {
+            background: $panel;
+            color: $text-accent;
+        }
+        & > .detailview--key { color: $text-primary; }
+        & > .detailview--string { color: $text-success; }
+        & > .detailview--number { color: $text-warning; }
+        & > .detailview--boolean { color: $text-accent; text-style: bold; }
+        & > .detailview--null { color: $text-muted; text-style: italic; }
+        & > .detailview--punctuation { color: $foreground 70%; }
+        & > .detailview--truncated { color: $text-muted; text-style: italic reverse; }
+        & > .detailview--placeholder { color: $text-muted; text-style: italic; }
+        & > .detailview--cursor {
+            background: $block-cursor-blurred-background;
+        }
+        &:focus > .detailview--cursor {
+            background: $block-cursor-background 60%;
+        }
+    }
+    """
+
+    @dataclass
+    class CopyRequested(Message):
+        """The user asked to copy ``text``; ``what`` is "event", "value" or "path"."""
+
+        text: str
+        what: str
+        view: Optional[DetailView] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[DetailView]:
+            """The detail view the request came from."""
+            return self.view
+
+    @dataclass
+    class FilterRequested(Message):
+        """The user asked to keep only events whose value at ``path`` equals ``value``."""
+
+        path: Path
+        value: Any
+        view: Optional[DetailView] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[DetailView]:
+            """The detail view the request came from."""
+            return self.view
+
+        @property
+        def expression(self) -> str:
+            """The filter as jq: ``select(.userIdentity.arn == "arn:aws:…")``."""
+            return f"select({jq_path(self.path)} == {compact_text(self.value)})"
+
+    @dataclass
+    class CloseRequested(Message):
+        """The user asked to close the detail view."""
+
+        view: Optional[DetailView] = field(default=None, repr=False, compare=False)
+
+        @property
+        def control(self) -> Optional[DetailView]:
+            """The detail view to close."""
+            return self.view
+
+    @dataclass
+    class _LinesFormatted(Message, bubble=False):
+        """A chunk of lines from the background formatter (dropped if a newer record was set)."""
+
+        generation: int
+        lines: list[Line]
+        width: int
+        done: bool
+
+    def __init__(
+        self,
+        *,
+        placeholder: str = "No event selected",
+        name: Optional[str] = None,
+        id: Optional[str] = None,
+        classes: Optional[str] = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.placeholder = placeholder
+        """What the view shows when it holds no record."""
+        self.record: Any = None
+        """The record shown (None before :meth:`set_record`)."""
+        self.title = ""
+        """Provenance text shown on the title line (file, line, event id…)."""
+        self._has_record = False
+        self._lines: list[Line] = []
+        self._complete = True
+        self._generation = 0
+        self._cursor = 0
+        self._width = 0
+        self._cache: LRUCache[tuple[int, bool], tuple[Strip, Style]] = LRUCache(512)
+
+    # ----- public state -------------------------------------------------------------------------
+
+    @property
+    def lines(self) -> list[Line]:
+        """The lines formatted so far (all of them once :attr:`is_complete`)."""
+        return self._lines
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether every line of the record has been formatted."""
+        return self._complete
+
+    @property
+    def cursor_line(self) -> int:
+        """Index of the cursor line."""
+        return self._cursor
+
+    @cursor_line.setter
+    def cursor_line(self, index: int) -> None:
+        self.move_cursor(index)
+
+    @property
+    def cursor_path(self) -> Optional[Path]:
+        """jq path (as a tuple) of the value on the cursor line, or None without a record."""
+        if not self._lines:
+            return None
+        return self._lines[self._cursor].path
+
+    def cursor_value(self) -> Any:
+        """The value on the cursor line (a container for a brace line)."""
+        path = self.cursor_path
+        return None if path is None else getpath(self.record, path)
+
+    # ----- content ------------------------------------------------------------------------------
+
+    def set_record(self, record: Any, title: str = "") -> None:
+        """Show ``record`` with ``title`` as provenance; the cursor goes to the first line."""
+        self._generation += 1
+        self.record = record
+        self.title = title
+        self._has_record = True
+        self._cursor = 0
+        self._cache.clear()
+        lines_iter = iter_lines(record)
+        self._lines = list(islice(lines_iter, FIRST_CHUNK))
+        self._width = max((_line_width(line) for line in self._lines), default=0)
+        self._complete = len(self._lines) < FIRST_CHUNK
+        if not self._complete:
+            self._format_rest(self._generation, lines_iter)
+        self._update_virtual_size()
+        if self.is_mounted:
+            self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def clear(self) -> None:
+        """Show no record (the placeholder)."""
+        self._generation += 1
+        self.record = None
+        self.title = ""
+        self._has_record = False
+        self._lines = []
+        self._complete = True
+        self._cursor = 0
+        self._width = 0
+        self._cache.clear()
+        self._update_virtual_size()
+        if self.is_mounted:
+            self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    @work(thread=True, exclusive=True, group="detail-format", exit_on_error=False,
+          description="Formatting event")
+    def _format_rest(self, generation: int, lines_iter: Iterator[Line]) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            chunk = list(islice(lines_iter, CHUNK))
+            done = len(chunk) < CHUNK
+            width = max((_line_width(line) for line in chunk), default=0)
+            self.post_message(self._LinesFormatted(generation, chunk, width, done))
+            if done:
+                return
+
+    @on(_LinesFormatted)
+    def _add_formatted_lines(self, message: _LinesFormatted) -> None:
+        if message.generation != self._generation:
+            return
+        self._lines.extend(message.lines)
+        self._width = max(self._width, message.width)
+        self._complete = message.done
+        self._update_virtual_size()
+        self.refresh_line(round(self.scroll_y))
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._width, len(self._lines) + 1)
+
+    # ----- cursor -------------------------------------------------------------------------------
+
+    def _page_lines(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on line ``index`` (clamped), scrolling it into view."""
+        index = max(0, min(index, len(self._lines) - 1))
+        old = self._cursor
+        if index != old:
+            self._cursor = index
+            self.refresh_line(old + 1)
+            self.refresh_line(index + 1)
+            self.refresh_line(round(self.scroll_y))  # the title shows the cursor's path
+        page = self._page_lines()
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index > top + page - 1:
+            self.scroll_to(y=index - page + 1, animate=False)
+
+    def action_cursor_down(self) -> None:
+        """Move to the next line."""
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move to the previous line."""
+        self.move_cursor(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        """Move one page down."""
+        page = self._page_lines()
+        self.scroll_to(y=round(self.scroll_y) + page, animate=False)
+        self.move_cursor(self._cursor + page)
+
+    def action_page_up(self) -> None:
+        """Move one page up."""
+        page = self._page_lines()
+        self.scroll_to(y=max(0, round(self.scroll_y) - page), animate=False)
+        self.move_cursor(self._cursor - page)
+
+    def action_first_line(self) -> None:
+        """Move to the first line."""
+        self.move_cursor(0)
+
+    def action_last_line(self) -> None:
+        """Move to the last line formatted so far."""
+        self.move_cursor(len(self._lines) - 1)
+
+    # ----- requests -----------------------------------------------------------------------------
+
+    def action_copy_event(self) -> None:
+        """Ask the app to copy the whole event as pretty JSON."""
+        if not self._has_record:
+            return
+        if self._complete:
+            text = "\n".join(line.text for line in self._lines)
+        else:
+            text = pretty_text(self.record)
+        self.post_message(self.CopyRequested(text, "event", self))
+
+    def action_copy_value(self) -> None:
+        """Ask the app to copy the value under the cursor."""
+        if self._lines:
+            self.post_message(self.CopyRequested(value_text(self.cursor_value()), "value", self))
+
+    def action_copy_path(self) -> None:
+        """Ask the app to copy the jq path of the value under the cursor."""
+        path = self.cursor_path
+        if path is not None:
+            self.post_message(self.CopyRequested(jq_path(path), "path", self))
+
+    def action_filter_value(self) -> None:
+        """Ask the app to filter on the value under the cursor."""
+        path = self.cursor_path
+        if path is not None:
+            self.post_message(self.FilterRequested(path, self.cursor_value(), self))
+
+    def action_close(self) -> None:
+        """Ask the app to close the view."""
+        self.post_message(self.CloseRequested(self))
+
+    # ----- mouse --------------------------------------------------------------------------------
+
+    async def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:
+            return
+        index = round(self.scroll_y) + offset.y - 1
+        if 0 <= index < len(self._lines):
+            event.stop()
+            self.move_cursor(index)
+
+    # ----- drawing ------------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def on_focus(self, event: events.Focus) -> None:
+        # The cursor line is drawn differently with and without focus.
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        """Draw screen line ``y``: the title on line 0, JSON lines below it."""
+        scroll_x, scroll_y = self.scroll_offset
+        view_width = self.scrollable_content_region.width
+        if y == 0:
+            return self._title_strip(view_width)
+        if not self._has_record:
+            return self._placeholder_line(y, view_width)
+        index = scroll_y + y - 1
+        if index >= len(self._lines):
+            return Strip.blank(view_width, self.rich_style)
+        strip, pad_style = self._line_strip(index)
+        return strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
+
+    def _title_strip(self, view_width: int) -> Strip:
+        title_style = self.rich_style + self.get_component_rich_style("detailview--title")
+        path_style = self.rich_style + self.get_component_rich_style("detailview--path")
+        right = ""
+        if self._lines:
+            right = f" {jq_path(self._lines[self._cursor].path)}  {self._cursor + 1}/{len(self._lines):,}"
+            if not self._complete:
+                right += "+ formatting…"
+            right = safe_text(right) + " "
+        half = view_width // 2
+        if cell_len(right) > half:
+            # Keep the end of the path (the most specific part) and the line counter.
+            right = "…" + right[-max(0, half - 1):] if half > 1 else ""
+            right = set_cell_size(right, half)
+        left_width = max(0, view_width - cell_len(right))
+        left = " " + safe_text(self.title)
+        if cell_len(left) > left_width:
+            left = set_cell_size(left, max(0, left_width - 1)) + "…" if left_width else ""
+        else:
+            left = set_cell_size(left, left_width)
+        return Strip([Segment(left, title_style), Segment(right, path_style)]).adjust_cell_length(
+            view_width, title_style
+        )
+
+    def _placeholder_line(self, y: int, view_width: int) -> Strip:
+        base = self.rich_style
+        if y != max(1, self.scrollable_content_region.height // 2):
+            return Strip.blank(view_width, base)
+        text = safe_text(self.placeholder)
+        left = max(0, (view_width - cell_len(text)) // 2)
+        style = base + self.get_component_rich_style("detailview--placeholder")
+        return Strip([Segment(" " * left, base), Segment(text, style)]).adjust_cell_length(view_width, base)
+
+    def _line_strip(self, index: int) -> tuple[Strip, Style]:
+        is_cursor = index == self._cursor
+        cached = self._cache.get((index, is_cursor))
+        if cached is not None:
+            return cached
+        line = self._lines[index]
+        base = self.rich_style
+        # Only the cursor's background (alpha already blended), so syntax colours show through it.
+        cursor = Style(bgcolor=self.get_component_rich_style("detailview--cursor").bgcolor) if is_cursor else None
+
+        def styled(name: str) -> Style:
+            style = base + self.get_component_rich_style(name)
+            return style + cursor if cursor is not None else style
+
+        pad_style = base + cursor if cursor is not None else base
+        text = line.text
+        hidden = max(0, len(text) - MAX_LINE_CHARS)
+        if hidden:
+            text = text[:MAX_LINE_CHARS]
+        indent_end = line.depth * 2
+        value_start = min(line.value_start, len(text))
+        segments = [Segment(text[:indent_end], pad_style)]
+        if line.key_len:
+            key_end = max(indent_end, value_start - 2)  # the key literal, then ": "
+            segments.append(Segment(safe_text(text[indent_end:key_end]), styled("detailview--key")))
+            segments.append(Segment(text[key_end:value_start], styled("detailview--punctuation")))
+        value = text[value_start:]
+        comma = ""
+        if not hidden and line.kind != "open" and value.endswith(","):
+            value, comma = value[:-1], ","
+        segments.append(Segment(safe_text(value), styled(_KIND_CLASS[line.kind])))
+        if comma:
+            segments.append(Segment(comma, styled("detailview--punctuation")))
+        if hidden:
+            segments.append(Segment(f"… ({hidden:,} more chars)", styled("detailview--truncated")))
+        result = (Strip(segments), pad_style)
+        self._cache[(index, is_cursor)] = result
+        return result
