@@ -95,6 +95,7 @@ def test_datasets_agree(datasets: Path) -> None:
     assert total > 800  # 313 Stratus + 464 Panther + the rest
 
 
+@pytest.mark.slow
 def test_samples_agree() -> None:
     path = REPO / "samples" / "cloudtrail_log.json"
     if not path.exists():
@@ -103,10 +104,11 @@ def test_samples_agree() -> None:
     assert_batch_agrees(records, "samples/cloudtrail_log.json")
 
 
+@pytest.mark.slow
 def test_generator_agrees() -> None:
     from trailtui.engine import samplegen
 
-    assert_batch_agrees(list(samplegen.generate(3000, seed=11, incident=True)), "samplegen")
+    assert_batch_agrees(list(samplegen.generate(1500, seed=11, incident=True)), "samplegen")
 
 
 # -- synthetic identities: every userIdentity type of §3.2, plus odd shapes -----------------------------
@@ -396,7 +398,8 @@ _record = st.dictionaries(
     _value, max_size=8)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_record)
 def test_fuzzed_records_agree(rec: dict) -> None:
     expected = python_all(rec)
