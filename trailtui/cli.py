@@ -15,8 +15,8 @@ Run a jq filter over CloudTrail logs without the UI.
 
 PATH: files, directories (read recursively, files in sorted path order), glob patterns, or - for stdin.
 Every input shape trailtui reads is accepted (S3 .json.gz trees, JSON Lines, lookup-events output,
-EventBridge and CloudWatch Logs exports, ...). Exact duplicate events (same eventID and content) are
-dropped and counted on stderr.
+EventBridge and CloudWatch Logs exports, ...). Exact duplicate events (same eventID and content, as
+CloudTrail redelivers) are dropped and counted on stderr; --keep-duplicates keeps them.
 
 Default output is what `jq -rc PROGRAM FILE` prints, in input order: `.Records[] | ...` means "each
 loaded event" whatever the file shape, and `... | @tsv` prints TSV lines. A filter without `.Records[]`
@@ -75,6 +75,8 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-header", action="store_true", help="omit the header row (table, tsv, csv, md)")
     parser.add_argument("--max-width", type=int, metavar="N", help="trim table cells to N characters")
     parser.add_argument("--provenance", action="store_true", help="add a column naming each event's file and position")
+    parser.add_argument("--keep-duplicates", action="store_true",
+                        help="keep exact duplicate events (as jq would print them) instead of dropping them")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
@@ -165,7 +167,7 @@ def _run_query(options: argparse.Namespace) -> int:
         print(err.caret(), file=sys.stderr)
         return 2
 
-    store = EventStore()
+    store = EventStore(dedupe=not options.keep_duplicates)
     fatal = 0
     digests = 0
     for item in loader.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
@@ -192,10 +194,14 @@ def _run_query(options: argparse.Namespace) -> int:
     try:
         if compiled.mode == "root":
             return _emit_root(compiled, store, rows, options, out)
-        result = q.run_filter(store, compiled, within=rows)
-        if result.errors:
-            _warn(result.error_note() + " (those events were skipped)")
-        selected: Sequence[int] = result.rows
+        if compiled.records_form and compiled.kind == "boolean":
+            # jq prints the booleans of every event (false included): nothing is filtered out.
+            selected: Sequence[int] = rows if rows is not None else range(len(store))
+        else:
+            result = q.run_filter(store, compiled, within=rows)
+            if result.errors:
+                _warn(result.error_note() + " (those events were skipped)")
+            selected = result.rows
         if options.sort:
             selected = _sorted(store, compiled, selected, options.sort)
         if options.format is None:

@@ -509,6 +509,8 @@ class EventQuery:
     selection_only: bool = False
     """True when ``match`` is exactly the selection conditions (so an exact, complete plan can replace it)."""
     ast: Any = None
+    records_form: bool = False
+    """True for ``.Records[] | ...`` programs: headless output then follows jq for every event."""
 
     @property
     def is_projection(self) -> bool:
@@ -555,14 +557,15 @@ def compile_query(text: str) -> EventQuery:
                 except jq.JqRuntimeError:
                     header_outputs = []
             stages = inner + after
-    if _is_records_iter(stages[0]):
+    records_form = _is_records_iter(stages[0])
+    if records_form:
         body_stages = stages[1:]
     elif _mentions_records(tree if header is None else _join(stages)):
         return EventQuery(text=text, mode="root", kind="aggregate", program=program, ast=tree)
     else:
         body_stages = stages
     query = EventQuery(text=text, mode="events", kind="all", program=program, header=header,
-                       header_outputs=header_outputs, ast=tree)
+                       header_outputs=header_outputs, ast=tree, records_form=records_form)
     if not body_stages or (len(body_stages) == 1 and isinstance(body_stages[0], ast.Identity)):
         query.body = None
         query.plan_decides = True
@@ -744,22 +747,11 @@ def event_outputs(query: EventQuery, record: Any) -> Iterator[Any]:
     if query.body is None:
         yield record
         return
-    if query.kind == "boolean" and not _is_records_form(query):
+    if query.kind == "boolean" and not query.records_form:
         if any(value is True for value in query.body.run(record)):
             yield record
         return
     yield from query.body.run(record)
-
-
-def _is_records_form(query: EventQuery) -> bool:
-    stages = _stages(query.ast)
-    first = stages[0]
-    if isinstance(first, ast.Comma):
-        items = _comma_items(first)
-        rest = _join_comma(items[1:])
-        if rest is not None:
-            first = _stages(rest)[0]
-    return _is_records_iter(first)
 
 
 def run_root(query: EventQuery, store: EventStore, rows: Optional[Sequence[int]] = None) -> Iterator[Any]:

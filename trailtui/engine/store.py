@@ -190,6 +190,8 @@ class EventStore:
     _intern: dict[str, dict[str, str]] = field(
         default_factory=lambda: {name: {} for name in INTERNED_FIELDS}
     )
+    dedupe: bool = True
+    """Drop exact duplicates (same eventID, equal content). ``trailtui query --keep-duplicates`` turns it off."""
     _count: int = 0
     _path_groups: Any = None
     generation: int = 0
@@ -226,8 +228,8 @@ class EventStore:
         for i, record in enumerate(batch.records):
             raw = _dumps_exact(dumps, record)
             event_id = record.get("eventID") if type(record) is dict else None
-            if type(event_id) is str and event_id:
-                if self._is_duplicate(event_id, raw, record):
+            if self.dedupe and type(event_id) is str and event_id:
+                if self._is_duplicate(event_id, raw, record, first_row, raws):
                     self.stats.duplicates += 1
                     continue
             raws.append(raw)
@@ -293,13 +295,18 @@ class EventStore:
                 for _rest, index in subs:
                     index.add(row, value)
 
-    def _is_duplicate(self, event_id: str, raw: bytes, record: dict[str, Any]) -> bool:
-        """True when a record with this eventID and equal content is already stored."""
+    def _is_duplicate(
+        self, event_id: str, raw: bytes, record: dict[str, Any], pending_from: int, pending: list[bytes]
+    ) -> bool:
+        """True when a record with this eventID and equal content is already stored.
+
+        Rows at or after ``pending_from`` belong to the batch being added; their bytes are in ``pending``.
+        """
         first = self._by_event_id.get(event_id)
         if first is None:
             return False
         for row in self._shared_event_ids.get(event_id, (first,)):
-            stored = self.raw(row)
+            stored = pending[row - pending_from] if row >= pending_from else self.raw(row)
             if stored == raw or orjson.loads(stored) == record:
                 return True
         return False

@@ -1,0 +1,109 @@
+"""End to end in a real terminal: tmux runs trailtui on the bundled sample; we type and read the screen."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "cloudtrail_log.json"
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+class Terminal:
+    """A private tmux server with one 160x50 window running a command."""
+
+    def __init__(self, command: str, width: int = 160, height: int = 50) -> None:
+        self.socket = f"trailtui-test-{uuid.uuid4().hex[:8]}"
+        self.base = ["tmux", "-L", self.socket, "-f", str(REPO / "tests" / "tmux.conf")]
+        env = dict(os.environ, TERM="xterm-256color", TEXTUAL_ANIMATIONS="none", COLORTERM="truecolor")
+        env.pop("TMUX", None)
+        subprocess.run(
+            [*self.base, "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), command],
+            check=True, env=env, cwd=REPO,
+        )
+
+    def screen(self) -> str:
+        done = subprocess.run([*self.base, "capture-pane", "-p", "-t", "t"], capture_output=True, text=True)
+        return done.stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        args = [*self.base, "send-keys", "-t", "t"]
+        if literal:
+            args.append("-l")
+        subprocess.run([*args, *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} did not appear on screen:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal():
+    if not SAMPLE.exists():
+        pytest.skip("samples/cloudtrail_log.json is missing")
+    trailtui = Path(sys.executable).with_name("trailtui")
+    command = f"{trailtui if trailtui.exists() else sys.executable + ' -m trailtui'} {SAMPLE}"
+    term = Terminal(command)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_filter_pivot_detail_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
+    screen = terminal.wait_for(" loaded")
+    assert "Time" in screen and "Event" in screen and "Actor" in screen
+
+    # Type a filter: the table narrows to glitch's events and the bar shows the count.
+    terminal.keys("/")
+    terminal.keys('.userIdentity.userName == "glitch"', literal=True)
+    screen = terminal.wait_for(" events ·")
+    rows = [line for line in screen.splitlines() if "glitch" in line]
+    assert rows, screen
+    assert "AttachUserPolicy" in screen or "GetObject" in screen
+
+    # Leave the filter, open the detail of the selected event, and come back.
+    terminal.keys("Escape")
+    terminal.keys("Enter")
+    screen = terminal.wait_for('"eventVersion"')
+    assert '"userIdentity"' in screen
+    terminal.keys("Escape")
+    terminal.wait_for("Source IP")
+
+    # Pivot on the source IP, then go back.
+    terminal.keys("i")
+    screen = terminal.wait_for("ip_key")
+    assert "›" in screen
+    terminal.keys("BSpace")
+    terminal.wait_for('userName == "glitch"')
+
+    terminal.keys("q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done = subprocess.run([*terminal.base, "list-sessions"], capture_output=True, text=True)
+        if done.returncode != 0:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("trailtui did not quit on q:\n" + terminal.screen())
