@@ -21,12 +21,13 @@ import orjson
 
 Buffer = Union[bytes, bytearray, memoryview]
 
-_BIG_INT_HINT = re.compile(rb":[0-9 \-][0-9]{18}")
-_BIG_INT_HINT_STR = re.compile(r":[0-9 \-][0-9]{18}")
-"""A cheap necessary condition for an object value that overflows 64 bits (``"k":<19+ digits>``).
+_BIG_INT_HINT = re.compile(rb":[0-9 \-]{2}[0-9]{17}")
+_BIG_INT_HINT_STR = re.compile(r":[0-9 \-]{2}[0-9]{17}")
+"""A cheap necessary condition for an object value that overflows 64 bits: ``:`` then 19+ digits, with an
+optional space and sign (``"k":123…``, ``"k": -123…``). Searching costs ~15–20% of an orjson parse.
 
-Integers inside arrays, and negative ones written ``": -123..."``, are not looked for: checking every
-digit run costs more than the parse itself, and CloudTrail never has either."""
+Integers inside arrays are not looked for (they would need a scan of every digit run, which costs more
+than the parse itself; CloudTrail has none), so such an element beyond 64 bits still becomes a float."""
 
 _U64_MAX = 2**64 - 1
 _I64_MIN = -(2**63)

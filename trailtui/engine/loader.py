@@ -853,8 +853,13 @@ class _SourceReader:
         yield from self.flush()
 
     def parse_lines(self, lines: list[bytes], lineno: int, export: bool, big: bool) -> int:
-        loads = orjson.loads
+        """Parse and classify complete lines; returns the number of the last line."""
+        loads = jv.loads if big else orjson.loads
         decode_error = orjson.JSONDecodeError
+        batch_size = self.batch_size
+        # plain records go straight into the pending batch; anything else takes the general path
+        fast = bool(self.source.shape) and not self.partial and not self.held
+        recs, locs, envs = self.recs, self.locs, self.envs
         for line in lines:
             lineno += 1
             if not line or line.isspace():
@@ -866,20 +871,34 @@ class _SourceReader:
                     env = {"timestamp": match.group(1).decode("ascii", "replace")}
                     line = line[match.end() :]
             try:
-                value = loads(line) if not big else jv.loads(line)
+                value = loads(line)
             except decode_error:
                 try:
                     value = jv.loads(line)
-                except decode_error as exc2:
-                    column = jv.error_offset(exc2, line) + 1
-                    self.skip(f"line {lineno}, column {column}: {exc2.msg}", line=lineno)
+                except decode_error as exc:
+                    column = jv.error_offset(exc, line) + 1
+                    self.skip(f"line {lineno}, column {column}: {exc.msg}", line=lineno)
+                    fast = bool(self.source.shape) and not self.partial and not self.held
+                    recs, locs, envs = self.recs, self.locs, self.envs
                     continue
             if len(line) > HUGE_RECORD:
                 self.note_huge(len(line), f"line {lineno}")
+            if fast and type(value) is dict and "eventVersion" in value:
+                recs.append(value)
+                locs.append(f"line {lineno}")
+                envs.append(env)
+                if env is not None:
+                    self.n_env += 1
+                if len(recs) >= batch_size:
+                    self.seal()
+                    recs, locs, envs = self.recs, self.locs, self.envs
+                continue
             if type(value) is dict and "eventVersion" in value:
                 self.add(value, f"line {lineno}", env)
             else:
                 self.classify(value, f"line {lineno}", env)
+            fast = bool(self.source.shape) and not self.partial and not self.held
+            recs, locs, envs = self.recs, self.locs, self.envs
         return lineno
 
     # whole documents --------------------------------------------------------------------------
