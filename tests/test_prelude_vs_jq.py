@@ -405,3 +405,24 @@ def test_fuzzed_records_agree(rec: dict) -> None:
     expected = python_all(rec)
     identity.extract_row(rec)
     assert _ALL_PROGRAM.input_value(rec).first() == expected
+
+
+def test_system_jq_agrees(tmp_path: Path) -> None:
+    """The prelude also runs in the jq on PATH (Debian's 1.6 here): "copy as jq command" users may have it."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("jq")
+    if binary is None:
+        pytest.skip("no jq executable on PATH")
+    records = _records_for_identities()
+    records += [{"sourceIPAddress": ip, "recipientAccountId": ACCT} for ip in IPS]
+    program = tmp_path / "check.jq"
+    program.write_text(PRELUDE + "\nmap(" + ALL + ")\n", encoding="utf-8")
+    result = subprocess.run([binary, "-c", "-f", str(program)], input=json.dumps(records), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert len(got) == len(records)
+    for rec, from_jq in zip(records, got):
+        assert python_all(rec) == from_jq, json.dumps(rec)[:300]

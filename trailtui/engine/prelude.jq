@@ -2,7 +2,7 @@
 #
 # trailtui puts these definitions in scope of every filter, and "copy as jq command" prepends this
 # file, so a pivot such as `select(actor_key == "role:111122223333:Admin")` runs unchanged in jq 1.8.
-# It is plain jq (1.7.1+, for `trim`) with no regular expressions, and it computes exactly what
+# It is plain jq (it also runs in jq 1.6 and 1.7) with no regular expressions, and it computes exactly what
 # trailtui/engine/identity.py computes; tests/test_prelude_vs_jq.py checks that on every record it can find.
 #
 # Only non-empty strings count as values: a missing key, null, "", a number or an object where a
@@ -35,6 +35,8 @@
 #   field($k)            .[$k] for an object, null for anything else (never an error).
 #   last_segment         text after the last "/" of a non-empty string (the whole string without "/").
 #   contains_text($t)    true when the input is a string containing $t (false for non-strings).
+#   is_space_codepoint   true for a code point jq 1.8's `trim` removes (tab…CR, space, U+0085, U+00A0, …).
+#   trim_ws              a string without leading/trailing whitespace, like jq 1.8's `trim`.
 #   dedupe               an array without repeats, first occurrence kept.
 #   is_key_id            true for an AKIA…/ASIA… access key id (16–128 of A–Z, 0–9).
 #   ipv4_octets          "a.b.c.d" (strict: no leading zeros, ≤ 255) → [a,b,c,d], else nothing.
@@ -50,6 +52,16 @@ def nonempty: if type == "string" and length > 0 then . else empty end;
 def last_segment: nonempty | split("/") | last | nonempty;
 
 def contains_text($t): type == "string" and contains($t);
+
+def is_space_codepoint:
+  (. >= 9 and . <= 13) or . == 32 or . == 133 or . == 160 or . == 5760 or (. >= 8192 and . <= 8202)
+  or . == 8232 or . == 8233 or . == 8239 or . == 8287 or . == 12288;
+
+def trim_ws:
+  explode
+  | . as $c
+  | [range(0; length) | select($c[.] | is_space_codepoint | not)] as $kept
+  | if $kept == [] then "" else .[$kept[0]:$kept[-1] + 1] | implode end;
 
 def dedupe: reduce .[] as $x ([]; if any(.[]; . == $x) then . else . + [$x] end);
 
@@ -246,7 +258,7 @@ def canonical_ip:
 
 def ip_key:
   . as $rec
-  | (field("sourceIPAddress") | if type == "string" then trim else "" end) as $s
+  | (field("sourceIPAddress") | if type == "string" then trim_ws else "" end) as $s
   | if $s == "" then null
     elif $s == "AWS Internal" then "aws-internal"
     else

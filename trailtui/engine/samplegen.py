@@ -26,7 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 import orjson
 
@@ -1205,7 +1205,10 @@ def act_s3_mgmt_fixed(name: str, bucket: Optional[str]) -> tuple:
 
 def generate(n: int, seed: int = 7, start: str = "2024-12-01T00:00:00Z", incident: bool = False,
              days: float = 1.0) -> Iterator[dict]:
-    """Yield ``n`` CloudTrail records (plain dicts, fresh for each record) spread over ``days`` from ``start``.
+    """Yield ``n`` CloudTrail records (plain dicts) spread over ``days`` from ``start``.
+
+    Each record is a new dict, but records share some nested objects that are identical anyway (one
+    session's ``userIdentity``, ``tlsDetails``); treat them as read-only or copy them before mutating.
 
     eventTime increases with random gaps; about 1% of records are late (eventTime up to 5 minutes in the
     past), as CloudTrail delivery order does not follow eventTime. ``incident=True`` embeds the ``INCIDENT``
@@ -1549,7 +1552,6 @@ def _write_digests(base: Path, org: Optional[str], deliveries: dict, aux: random
         rel = Path(account) / "CloudTrail-Digest" / region / day / name
         s3_object = "AWSLogs/" + (f"{org}/" if org else "") + rel.as_posix()
         prev = previous.get((account, region))
-        signature = "%0512x" % aux.getrandbits(2048)
         digest = {
             "awsAccountId": account,
             "digestStartTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(hour * 3600)),
@@ -1573,7 +1575,6 @@ def _write_digests(base: Path, org: Optional[str], deliveries: dict, aux: random
         target.write_bytes(data)
         out.append(target)
         previous[(account, region)] = (s3_object, hashlib.sha256(data).hexdigest())
-        del signature
     return out
 
 
