@@ -43,6 +43,7 @@ __all__ = [
     "run_matrix",
     "compile_errors",
     "without_literals",
+    "literal_free_alternative",
     "CorpusFilter",
     "load_corpus",
     "dataset_files",
@@ -246,6 +247,20 @@ def without_literals(source: str) -> str:
     this program prints what jq prints for values without literal text, as a Python value has.
     """
     return f"{_NUMFIX} | ({source}\n\n) | {_NUMFIX}"
+
+
+def literal_free_alternative(source: str, value: Any, ours: RefResult, ref: RefResult) -> RefResult | None:
+    """None when ``ours`` agrees with the reference ``ref`` on ``value``, allowing for number spelling.
+
+    Otherwise the reference result to show: ``ref``, or the literal-free one when only that differs
+    from ``ref`` in its outputs (see :func:`without_literals`).
+    """
+    if ours.same_as(ref):
+        return None
+    plain = ref_compile(without_literals(source)).run(value)
+    if ours.same_as(plain):
+        return None
+    return plain if plain.outputs != ref.outputs else ref
 
 
 _cache: dict[str, RefProgram] = {}
