@@ -31,6 +31,11 @@
 # Helpers (also usable in filters):
 #   is_insight           true for CloudTrail Insights records.
 #   record_account       recipientAccountId, else userIdentity.accountId, else null.
+#   principal_account    userIdentity.accountId, else recipientAccountId, else "?" (R1's account).
+#   user_type            userIdentity.type when it is a string, else "" (input: userIdentity).
+#   session_name         the session part of an assumed-role ARN or principalId (input: userIdentity).
+#   role_name            the issuer's userName, else the role named in the ARN (input: userIdentity).
+#   permission_set       "AWSReservedSSO_<set>_<16 hex>" → "<set>".
 #   nonempty             the input when it is a non-empty string, else nothing (empty).
 #   field($k)            .[$k] for an object, null for anything else (never an error).
 #   last_segment         text after the last "/" of a non-empty string (the whole string without "/").
@@ -43,6 +48,7 @@
 #   ipv6_words           IPv6 literal → its eight 16-bit numbers, else nothing.
 #   hex                  non-negative integer → lower-case hexadecimal text.
 #   ipv6_text            eight numbers → RFC 5952 text.
+#   ipv4_private         [a,b,c,d] in 10/8, 172.16/12, 192.168/16, 100.64/10, 127/8 or 169.254/16.
 #   canonical_ip         address text → {ip: canonical text, private: boolean}, else nothing.
 
 def field($k): if type == "object" then .[$k] else null end;
