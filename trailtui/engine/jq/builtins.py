@@ -9,7 +9,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .compiler import (EMPTY, Code, Closure, code_from_opt, const_code, invalid_path, pipe_code,
-                       value_paths, _recurse_paths, _recurse_values)
+                       real_paths, value_paths, _recurse_paths, _recurse_values)
 from .errors import JqRuntimeError
 from .paths import delpaths, getpath, index, iter_values, setpath
 from .values import (compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy,
@@ -119,9 +119,22 @@ def _isnum(x: Any) -> bool:
     return t is int or t is float
 
 
+_BIG = 1 << 53
+
+
+def _dbl(a: Any, b: Any) -> tuple:
+    """Operands as jq sees them: integers beyond 2**53 are doubles."""
+    if type(a) is int and (a >= _BIG or a <= -_BIG):
+        a = float(a)
+    if type(b) is int and (b >= _BIG or b <= -_BIG):
+        b = float(b)
+    return a, b
+
+
 def op_add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if (ta is int or ta is float) and (tb is int or tb is float):
+        a, b = _dbl(a, b)
         return norm_num(a + b)
     if a is None:
         return b
@@ -140,6 +153,7 @@ def op_add(a: Any, b: Any) -> Any:
 def op_sub(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if (ta is int or ta is float) and (tb is int or tb is float):
+        a, b = _dbl(a, b)
         return norm_num(a - b)
     if ta is list and tb is list:
         return [x for x in a if not any(equal(x, y) for y in b)]
@@ -160,6 +174,8 @@ def _deep_merge(a: dict, b: dict) -> dict:
 def _repeat(s: str, n: Any) -> Any:
     if n < 0 or n != n:
         return None
+    if not s:
+        return s
     n = int(n) if n < 1e9 else None
     if n is None or n * len(s) > 500_000_000:
         raise JqRuntimeError("Repeat string result too long")
@@ -169,6 +185,7 @@ def _repeat(s: str, n: Any) -> Any:
 def op_mul(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if (ta is int or ta is float) and (tb is int or tb is float):
+        a, b = _dbl(a, b)
         return norm_num(a * b)
     if ta is str and (tb is int or tb is float):
         return _repeat(a, b)
@@ -184,6 +201,7 @@ def op_div(a: Any, b: Any) -> Any:
     if (ta is int or ta is float) and (tb is int or tb is float):
         if b == 0:
             raise JqRuntimeError(f"{desc(a)} and {desc(b)} cannot be divided because the divisor is zero")
+        a, b = _dbl(a, b)
         r = a / b
         if ta is int and tb is int and r.is_integer() and abs(r) < 2 ** 53:
             return int(r)
@@ -316,7 +334,7 @@ def _make_path(args, compiler, node):
     f = value_paths(args[0])
 
     def run(v, env):
-        for p, _ in f((), v, env):
+        for p, _ in real_paths(f((), v, env)):
             yield list(p)
     return Code(run)
 
@@ -339,6 +357,8 @@ def _make_getpath(args, compiler, node):
     def paths(pp, v, env):
         for p in a.run(v, env):
             r = getpath(v, p)
+            if pp is None:
+                raise invalid_path(v)
             yield pp + tuple(p), r
     if a.single:
         ao = a.opt
@@ -364,7 +384,7 @@ def _delpaths(v, ps):
 
 @genfn("del", 1)
 def _del(v, env, args):
-    ps = [list(p) for p, _ in value_paths(args[0])((), v, env)]
+    ps = [list(p) for p, _ in real_paths(value_paths(args[0])((), v, env))]
     yield delpaths(v, ps)
 
 
@@ -560,15 +580,10 @@ genfn("while", 2)(_while_run)
 
 @genfn("repeat", 1)
 def _repeat_run(v, env, args):
+    # libjq 1.8.2 re-applies f to the same input forever (`[limit(3; 1 | repeat(.+1))]` is [2,2,2])
     f = args[0]
-    stack = [iter((v,))]
-    while stack:
-        for x in stack[-1]:
-            yield x
-            stack.append(iter(f.run(x, env)))
-            break
-        else:
-            stack.pop()
+    while True:
+        yield from f.run(v, env)
 
 
 def _range_gen(start, end, step):
@@ -780,7 +795,7 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
     rr = rhs.run
 
     def paths_of(v, env):
-        return [list(p) for p, _ in lpaths((), v, env)]
+        return [list(p) for p, _ in real_paths(lpaths((), v, env))]
 
     if op == "|=":
         def run(v, env):
@@ -968,19 +983,23 @@ def _has(v, k):
 
 
 def contains(a: Any, b: Any) -> bool:
+    if type_name(a) != type_name(b):
+        raise JqRuntimeError(f"{desc(a)} and {desc(b)} cannot have their containment checked")
+    return _contains(a, b)
+
+
+def _contains(a: Any, b: Any) -> bool:
     ta, tb = type(a), type(b)
     if ta is dict and tb is dict:
         for k, y in b.items():
-            if k not in a or not contains(a[k], y):
+            if k not in a or not _contains(a[k], y):
                 return False
         return True
     if ta is list and tb is list:
-        return all(any(contains(x, y) for x in a) for y in b)
+        return all(any(_contains(x, y) for x in a) for y in b)
     if ta is str and tb is str:
         return b in a
-    if type_name(a) == type_name(b):
-        return equal(a, b)
-    raise JqRuntimeError(f"{desc(a)} and {desc(b)} cannot have their containment checked")
+    return type_name(a) == type_name(b) and equal(a, b)
 
 
 valfn("contains", 1)(contains)
@@ -1027,8 +1046,8 @@ def _tonumber(v):
         return v
     if t is str:
         import re
-        if re.fullmatch(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", v):
-            if re.fullmatch(r"-?[0-9]+", v):
+        if re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", v):
+            if re.fullmatch(r"[-+]?[0-9]+", v):
                 return norm_num(int(v)) if len(v) < 300 else float(v)
             f = float(v)
             return f
@@ -1117,13 +1136,14 @@ def _trimstr(v, x):
     return _rtrimstr(_ltrimstr(v, x), x)
 
 
-_WS = " \t\n\r\f\v"
+_WS = (" \t\n\r\f\v\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+       "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _trim_fn(name, f):
     def g(v):
         if type(v) is not str:
-            raise JqRuntimeError(f"{desc(v)} cannot be trimmed")
+            raise JqRuntimeError("trim input must be a string")
         return f(v)
     valfn(name)(g)
 
@@ -1312,13 +1332,50 @@ def _transpose(v):
     return [[(row[i] if row is not None and i < len(row) else None) for row in v] for i in range(n)]
 
 
+@valfn("toboolean")
+def _toboolean(v):
+    if v is True or v is False:
+        return v
+    if v == "true" and type(v) is str:
+        return True
+    if v == "false" and type(v) is str:
+        return False
+    raise JqRuntimeError(f"{desc(v)} cannot be parsed as a boolean")
+
+
+@valfn("_strindices", 1)
+def _strindices(v, x):
+    if type(v) is not str:
+        raise JqRuntimeError(f"{desc(v)} cannot be searched, as it is not a string")
+    if type(x) is not str:
+        raise JqRuntimeError(f"{desc(x)} is not a string")
+    return _indices(v, x) or []
+
+
+@valfn("bsearch", 1)
+def _bsearch(v, target):
+    if type(v) is not list:
+        raise JqRuntimeError(f"{desc(v)} cannot be searched from")
+    lo, hi = 0, len(v) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        c = compare(v[mid], target)
+        if c == 0:
+            return mid
+        if c < 0:
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return -1 - lo
+
+
 @valfn("toarray")
 def _toarray(v):
     return v if type(v) is list else [v]
 
 
 valfn("have_literal_numbers")(lambda v: True)
-valfn("have_decnum")(lambda v: False)
+valfn("have_decnum")(lambda v: True)
 valfn("input_filename")(lambda v: None)
 valfn("input_line_number")(lambda v: 0)
 valfn("now")(lambda v: time.time())
@@ -1712,6 +1769,9 @@ def truncate_stream(stream): . as $n | null | stream | . as $input
   | if (.[0] | length) > $n then setpath([0]; .[0][$n:]) else empty end;
 def ascii(i): [i] | implode;
 def IN(s): any(s == .; .);
+def JOIN($idx; idx_expr): [.[] | [., $idx[idx_expr]]];
+def JOIN($idx; stream; idx_expr): stream | [., $idx[idx_expr]];
+def JOIN($idx; stream; idx_expr; join_expr): stream | [., $idx[idx_expr]] | join_expr;
 def IN(src; s): any(src == s; .);
 def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tostring] |= $row);
 def INDEX(idx_expr): INDEX(.[]; idx_expr);

@@ -68,23 +68,39 @@ def invalid_path(r: Any) -> JqRuntimeError:
 
 
 def _value_paths_for(run_or_opt: Callable, is_opt: bool = True) -> Callable:
-    """Path behaviour of an expression that is not a path: only the unchanged input passes."""
+    """Path behaviour of an expression that is not a path: its outputs carry the path ``None``.
+
+    Only the unchanged input keeps its path; a consumer that needs a real path raises jq's
+    "Invalid path expression" error when it meets ``None``.
+    """
     if is_opt:
         def paths(p, v, env):
             r = run_or_opt(v, env)
             if r is EMPTY:
                 return ()
-            if _identical(r, v):
-                return ((p, r),)
-            raise invalid_path(r)
+            return ((p if _identical(r, v) else None, r),)
     else:
         def paths(p, v, env):
             for r in run_or_opt(v, env):
-                if _identical(r, v):
-                    yield (p, r)
-                else:
-                    raise invalid_path(r)
+                yield (p if _identical(r, v) else None, r)
     return paths
+
+
+def near_access(k: Any, v: Any) -> JqRuntimeError:
+    return JqRuntimeError(f"Invalid path expression near attempt to access element {trunc_dump(k)} of "
+                          f"{trunc_dump(v)}")
+
+
+def near_iterate(v: Any) -> JqRuntimeError:
+    return JqRuntimeError(f"Invalid path expression near attempt to iterate through {trunc_dump(v)}")
+
+
+def real_paths(it: Iterable) -> Iterator[tuple]:
+    """Paths for a final consumer (``path(f)``, assignments): a non-path result is an error."""
+    for p, v in it:
+        if p is None:
+            raise invalid_path(v)
+        yield p, v
 
 
 def value_paths(code: Code) -> Callable:
@@ -208,7 +224,7 @@ class Compiler:
         name = node.name
         if name == "__loc__":
             line = self.src.count("\n", 0, node.pos) + 1
-            return const_code({"file": "<stdin>", "line": line})
+            return const_code({"file": "<top-level>", "line": line})
         key = "$" + name
         if scope.get(key) is None:
             if name == "ENV":
@@ -226,9 +242,7 @@ class Compiler:
             vp = env.get(pkey)
             if vp is not None and vp[1] is val:
                 return ((vp[0], val),)
-            if _identical(val, v):
-                return ((p, val),)
-            raise invalid_path(val)
+            return ((p if _identical(val, v) else None, val),)
         return code_from_opt(opt, True, paths)
 
     def c_Format(self, node: A.Format, scope: Scope) -> Code:
@@ -269,6 +283,8 @@ class Compiler:
             for s in st.run(v, env):
                 for e in en.run(v, env):
                     for tp, tv in tpaths(p, v, env):
+                        if tp is None:
+                            raise near_access({"start": s, "end": e}, tv)
                         yield tp + ({"start": s, "end": e},), (None if tv is None else do_slice(tv, s, e))
         opt = None
         if tgt.single and st.single and en.single:
@@ -300,6 +316,8 @@ class Compiler:
 
         def paths(p, v, env):
             for tp, tv in tpaths(p, v, env):
+                if tp is None:
+                    raise near_iterate(tv)
                 t = type(tv)
                 if t is list:
                     for i, x in enumerate(tv):
@@ -1037,6 +1055,8 @@ def _const_path_code(cpath: Tuple[str, ...]) -> Code:
             return index(v, k)
 
         def paths(p, v, env):
+            if p is None:
+                raise near_access(k, v)
             if type(v) is dict:
                 return ((p + (k,), v.get(k)),)
             return ((p + (k,), None if v is None else index(v, k)),)
@@ -1054,6 +1074,8 @@ def _const_path_code(cpath: Tuple[str, ...]) -> Code:
         return v
 
     def pathsn(p, v, env):
+        if p is None:
+            raise near_access(keys[0], v)
         for k in keys:
             if type(v) is dict:
                 v = v.get(k)
@@ -1070,6 +1092,8 @@ def _index_code(tgt: Code, key: Code) -> Code:
     def paths(p, v, env):
         for k in kr(v, env):
             for tp, tv in tpaths(p, v, env):
+                if tp is None:
+                    raise near_access(k, tv)
                 yield tp + (k,), (None if tv is None and type(k) in (str, int, float, dict) else index(tv, k))
     if tgt.single and key.single:
         to, ko = tgt.opt, key.opt
@@ -1138,7 +1162,7 @@ def _try_code(body: Code, catch: Optional[Code]) -> Code:
             yield from bp(p, v, env)
         except JqRuntimeError as e:
             for r in cr(e.value, env):
-                raise invalid_path(r)
+                yield None, r
     return Code(run_c, paths=paths_c)
 
 
@@ -1182,6 +1206,8 @@ def _recurse_values(v: Any, env: Any) -> Iterator[Any]:
 
 def _recurse_paths(p: tuple, v: Any, env: Any) -> Iterator[Tuple[tuple, Any]]:
     yield p, v
+    if p is None:
+        return
     t = type(v)
     if t is list:
         for i, x in enumerate(v):

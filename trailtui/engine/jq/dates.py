@@ -35,19 +35,20 @@ def _broken(t: float, local: bool) -> list:
 
 def gmtime(v: Any) -> list:
     if not _isnum(v):
-        raise JqRuntimeError("gmtime() requires a number")
+        raise JqRuntimeError("gmtime() requires numeric inputs")
     return _broken(v, False)
 
 
 def localtime(v: Any) -> list:
     if not _isnum(v):
-        raise JqRuntimeError("localtime() requires a number")
+        raise JqRuntimeError("localtime() requires numeric inputs")
     return _broken(v, True)
 
 
 def _tm(v: Any, who: str) -> tuple:
-    if type(v) is not list or len(v) < 6 or not all(_isnum(x) for x in v[:6]):
-        raise JqRuntimeError(f"{who} requires array of 6 numbers")
+    if type(v) is not list or not all(_isnum(x) for x in v):
+        raise JqRuntimeError(f"{who} requires parsed datetime inputs")
+    v = list(v) + [0] * (6 - len(v))
     y, mo, d, h, mi, s = (int(math.floor(x)) for x in v[:6])
     wd = int(v[6]) if len(v) > 6 and _isnum(v[6]) else 0
     yd = int(v[7]) if len(v) > 7 and _isnum(v[7]) else 0
@@ -56,7 +57,7 @@ def _tm(v: Any, who: str) -> tuple:
 
 def mktime(v: Any) -> int:
     if type(v) is not list:
-        raise JqRuntimeError("mktime requires array of 6 numbers")
+        raise JqRuntimeError("mktime requires array inputs")
     y, mo, d, h, mi, s, _, _ = _tm(v, "mktime")
     return calendar.timegm((y, mo + 1, d, h, mi, s, 0, 0, 0))
 

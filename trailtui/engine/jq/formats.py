@@ -52,7 +52,7 @@ def _tsv(v: Any) -> str:
     return "\t".join(_csv_field(x, "tsv") for x in v)
 
 
-_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", '"': "&quot;"}
+_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;"}
 
 
 def _html(v: Any) -> str:

@@ -281,12 +281,26 @@ class Parser:
         return left
 
     def parse_comma(self) -> A.Node:
-        left = self.parse_alt()
-        while self.is_op(","):
+        left = self.parse_alt_as()
+        while self.is_op(",") and not isinstance(left, A.As):
             t = self.next()
-            right = self.parse_alt()
+            right = self.parse_alt_as()
             left = A.Comma(left, right, pos=t.pos)
         return left
+
+    def parse_alt_as(self) -> A.Node:
+        node = self.parse_alt()
+        if self.is_kw("as"):
+            t = self.next()
+            patterns = [self.parse_pattern()]
+            while self._at_altpat():
+                self.next()
+                self.next()
+                patterns.append(self.parse_pattern())
+            self.expect_op("|")
+            body = self.parse_pipe()
+            return A.As(node, tuple(patterns), body, pos=t.pos)
+        return node
 
     def parse_alt(self) -> A.Node:
         left = self.parse_assign()
@@ -368,16 +382,6 @@ class Parser:
             elif t.kind == "op" and t.value == "?":
                 self.next()
                 node = A.TryOpt(node, pos=t.pos)
-            elif t.kind == "ident" and t.value == "as" and allow_as:
-                self.next()
-                patterns = [self.parse_pattern()]
-                while self._at_altpat():
-                    self.next()
-                    self.next()
-                    patterns.append(self.parse_pattern())
-                self.expect_op("|")
-                body = self.parse_pipe()
-                return A.As(node, tuple(patterns), body, pos=t.pos)
             else:
                 return node
 
@@ -508,7 +512,7 @@ class Parser:
                 return A.Try(body, catch, pos=t.pos)
             if v == "reduce":
                 self.next()
-                src = self.parse_postfix(allow_as=False)
+                src = self.parse_alt()
                 self.expect_kw("as")
                 pat = self.parse_pattern()
                 if self._at_altpat():
@@ -521,7 +525,7 @@ class Parser:
                 return A.Reduce(src, pat, init, upd, pos=t.pos)
             if v == "foreach":
                 self.next()
-                src = self.parse_postfix(allow_as=False)
+                src = self.parse_alt()
                 self.expect_kw("as")
                 pat = self.parse_pattern()
                 if self._at_altpat():
@@ -600,12 +604,8 @@ class Parser:
         return A.If(cond, then, tuple(elifs), else_, pos=t.pos)
 
     def parse_objval(self) -> A.Node:
-        # ExpD: ExpD '|' ExpD | '-' ExpD | Term
-        if self.is_op("-"):
-            t = self.next()
-            left: A.Node = A.Neg(self.parse_objval_term(), pos=t.pos)
-        else:
-            left = self.parse_objval_term()
+        # an object value is any expression without a top-level comma
+        left = self.parse_alt()
         if self.is_op("|"):
             t = self.next()
             return A.Pipe(left, self.parse_objval(), pos=t.pos)

@@ -35,18 +35,14 @@ def slice_bounds(length: int, start: Any, end: Any) -> tuple[int, int]:
         s += length
     if e < 0:
         e += length
-    if s < 0:
-        s = 0
-    if s > length:
-        s = length
-    if e > length:
-        e = length
-    if e < s:
-        e = s
+    s = max(-1.0, min(s, float(length)))
+    e = max(-1.0, min(e, float(length)))
     si = int(math.floor(s))
-    ei = int(math.ceil(e)) if e < length else length
-    if ei > length:
-        ei = length
+    ei = int(math.ceil(e))
+    si = min(max(si, 0), length)
+    ei = min(max(ei, 0), length)
+    if ei < si:
+        ei = si
     return si, ei
 
 
@@ -57,7 +53,7 @@ def do_slice(v: Any, start: Any, end: Any) -> Any:
     if t is list or t is str:
         s, e = slice_bounds(len(v), start, end)
         return v[s:e]
-    raise JqRuntimeError(f"Cannot index {type_name(v)} with object")
+    raise _idx_err(v, {"start": start, "end": end})
 
 
 def _is_num(k: Any) -> bool:
@@ -185,73 +181,101 @@ def _setpath(v: Any, path: list, i: int, newval: Any) -> Any:
             v = []
             tv = list
         if tv is str:
-            raise JqRuntimeError("Cannot update field at object index of string")
+            raise JqRuntimeError("Cannot update string slices")
         if tv is not list:
             raise _idx_err(v, k)
-        if "start" not in k and "end" not in k:
-            raise _idx_err(v, k)
+        if "start" not in k or "end" not in k:
+            raise JqRuntimeError("Array/string slice indices must be integers")
         s, e = slice_bounds(len(v), k.get("start"), k.get("end"))
         cur = v[s:e]
         nv = _setpath(cur, path, i + 1, newval)
         if type(nv) is not list:
             raise JqRuntimeError("A slice of an array can only be assigned another array")
         return v[:s] + nv + v[e:]
-    if tv is list:
-        raise JqRuntimeError("Cannot update field at object index of array")
+    if tv is list and tk is list:
+        raise JqRuntimeError("Cannot update field at array index of array")
     raise _idx_err(v, k)
 
 
 def delpaths(v: Any, paths: Any) -> Any:
+    """Delete several paths at once (indices refer to the original value, as in jq)."""
     if type(paths) is not list:
         raise JqRuntimeError("Paths must be specified as an array")
     for p in paths:
         if type(p) is not list:
             raise JqRuntimeError("Path must be specified as an array")
-    for p in reversed(sorted_values(paths)):
-        v = delpath(v, p)
-    return v
+    return _dels(v, paths)
 
 
-def delpath(v: Any, path: list) -> Any:
-    if not path:
-        return None
+def _dels(v: Any, paths: list) -> Any:
+    if not paths:
+        return v
+    for p in paths:
+        if not p:
+            return None
     if v is None:
         return None
-    k = path[0]
-    if len(path) == 1:
-        tv, tk = type(v), type(k)
-        if tv is dict:
-            if tk is not str:
-                raise JqRuntimeError(f"Cannot delete field at index of object" if tk is not dict else
-                                     "Cannot delete field at index of object")
-            if k in v:
-                r = dict(v)
-                del r[k]
-                return r
-            return v
-        if tv is list:
+    tv = type(v)
+    if tv is dict:
+        groups: dict = {}
+        for p in paths:
+            k = p[0]
+            if type(k) is not str:
+                raise _idx_err(v, k)
+            groups.setdefault(k, []).append(p[1:])
+        r = dict(v)
+        for k, tails in groups.items():
+            if any(not t for t in tails):
+                r.pop(k, None)
+            elif k in r:
+                r[k] = _dels(r[k], tails)
+        return r
+    if tv is list:
+        n = len(v)
+        drop: set = set()
+        sub: dict = {}
+        slices = []
+        for p in paths:
+            k, tail = p[0], p[1:]
+            tk = type(k)
             if tk is int or tk is float:
-                i = int(math.floor(k))
+                if k != k:
+                    continue
+                i = int(math.floor(k)) if tk is float else k
                 if i < 0:
-                    i += len(v)
+                    i += n
                     if i < 0:
-                        raise JqRuntimeError("Out of bounds negative array index")
-                if i < len(v):
-                    return v[:i] + v[i + 1:]
-                return v
-            if tk is dict:
-                s, e = slice_bounds(len(v), k.get("start"), k.get("end"))
-                return v[:s] + v[e:]
-            raise JqRuntimeError(f"Cannot delete field at object index of array" if tk is str else
-                                 f"Cannot delete {type_name(k)} element of array")
-        raise JqRuntimeError(f"Cannot delete field at index of {type_name(v)}")
-    child = index(v, k)
-    if child is None:
-        return v
-    nc = delpath(child, path[1:])
-    if type(k) is dict:
-        return setpath(v, [k], nc)
-    return _setpath(v, [k], 0, nc)
+                        if tail:
+                            raise JqRuntimeError("Out of bounds negative array index")
+                        continue
+                if i >= n:
+                    continue
+                if tail:
+                    sub.setdefault(i, []).append(tail)
+                else:
+                    drop.add(i)
+            elif tk is dict:
+                s, e = slice_bounds(n, k.get("start"), k.get("end"))
+                if tail:
+                    slices.append((s, e, tail))
+                else:
+                    drop.update(range(s, e))
+            else:
+                raise _idx_err(v, k)
+        r = list(v)
+        for i, tails in sub.items():
+            if i not in drop:
+                r[i] = _dels(r[i], tails)
+        for s, e, tail in slices:
+            part = _dels(r[s:e], [tail])
+            if type(part) is not list:
+                raise JqRuntimeError("A slice of an array can only be assigned another array")
+            r[s:e] = part
+            if len(part) != e - s:
+                # indices after the slice moved; jq applies slice edits last for the same reason
+                pass
+        return [x for i, x in enumerate(r) if i not in drop] if drop else r
+    raise JqRuntimeError(f"Cannot delete fields from {type_name(v)}")
 
 
 def iter_values(v: Any) -> Iterable[Any]:

@@ -141,7 +141,8 @@ def trunc_dump(v: Any, limit: int = 30) -> str:
     b = s.encode("utf-8", "surrogatepass")
     if len(b) < limit:
         return s
-    return b[: limit - 5].decode("utf-8", "ignore") + "..."
+    keep = limit - 4 if type(v) is int else limit - 5
+    return b[:keep].decode("utf-8", "ignore") + ("...\"" if type(v) is str else "...")
 
 
 def desc(v: Any) -> str:
@@ -181,6 +182,8 @@ def compare(a: Any, b: Any) -> int:
     if ra != rb:
         return -1 if ra < rb else 1
     if ra == 3:
+        if type(a) is not type(b):
+            a, b = float(a), float(b)
         if a < b:
             return -1
         if a == b:
@@ -265,7 +268,7 @@ def equal(a: Any, b: Any) -> bool:
             return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
         return a == b
     if (ta is int and tb is float) or (ta is float and tb is int):
-        return a == b
+        return float(a) == float(b)
     return False
 
 
