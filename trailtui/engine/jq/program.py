@@ -56,39 +56,45 @@ class Program:
         self.source = source
         self.ast = tree
         self._code = code
+        self.run = self._make_runner(code)  # type: ignore[method-assign]
 
     def run(self, value: Any, variables: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
         """Yield the outputs for ``value``; runtime errors raise ``JqRuntimeError`` from the iterator."""
-        env: Dict[str, Any] = {}
-        if variables:
+        return self._make_runner(self._code)(value, variables)
+
+    @staticmethod
+    def _make_runner(code: Code):
+        opt, gen = code.opt, code.run
+        no_env: Dict[str, Any] = {}
+
+        def env_of(variables):
+            env: Dict[str, Any] = {}
             for k, v in variables.items():
                 env["$" + k.lstrip("$")] = v
-        code = self._code
-        if code.opt is not None:
-            return self._run_opt(code.opt, value, env)
-        return self._run_gen(code.run, value, env)
+            return env
 
-    @staticmethod
-    def _run_opt(opt, value, env):
-        try:
-            r = opt(value, env)
-        except RecursionError:
-            raise JqRuntimeError("jq program recursed too deeply") from None
-        except KeyError as e:
-            raise JqRuntimeError(f"{e.args[0]} is not defined") from None
-        if r is not EMPTY:
-            yield r
+        if opt is not None:
+            def run_opt(value, variables=None):
+                try:
+                    r = opt(value, env_of(variables) if variables else no_env)
+                except RecursionError:
+                    raise JqRuntimeError("jq program recursed too deeply") from None
+                except KeyError as e:
+                    raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+                if r is not EMPTY:
+                    yield r
+            return run_opt
 
-    @staticmethod
-    def _run_gen(run, value, env):
-        try:
-            yield from run(value, env)
-        except RecursionError:
-            raise JqRuntimeError("jq program recursed too deeply") from None
-        except BreakSignal:
-            raise JqRuntimeError("break") from None
-        except KeyError as e:
-            raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+        def run_gen(value, variables=None):
+            try:
+                yield from gen(value, env_of(variables) if variables else no_env)
+            except RecursionError:
+                raise JqRuntimeError("jq program recursed too deeply") from None
+            except BreakSignal:
+                raise JqRuntimeError("break") from None
+            except KeyError as e:
+                raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+        return run_gen
 
 
 def compile_program(src: str, prelude: Optional[str] = None, *,
