@@ -355,7 +355,12 @@ class ArrayReader:
                 if group:
                     yield group
                 raise JsonError("unexpected end of data", n)
-            value, nxt = parse_prefix(buf, pos)
+            try:
+                value, nxt = parse_prefix(buf, pos)
+            except JsonError:
+                if group:
+                    yield group
+                raise
             group.append(value)
             pos = skip_ws(buf, nxt)
             if pos - group_start >= self.target:

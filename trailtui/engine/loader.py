@@ -256,17 +256,18 @@ class _Stream:
                 return
             yield data
 
-    def _locate(self, snapshot: Any, data: bytes, base: int) -> int:
-        """Narrow a zlib error down to a 4 KB piece of the failing raw chunk."""
-        step = 4096
+    def _salvage(self, snapshot: Any, data: bytes, base: int) -> tuple[bytes, int]:
+        """Re-run a failed zlib chunk in small pieces: the output before the bad piece, and its offset."""
+        step = 256
+        out = []
         for i in range(0, len(data), step):
             try:
-                snapshot.decompress(data[i : i + step])
+                out.append(snapshot.decompress(data[i : i + step]))
             except zlib.error:
-                return base + i
+                return b"".join(out), base + i
             if snapshot.eof:
                 break
-        return base
+        return b"".join(out), base
 
     def _decompressed(self) -> Iterator[bytes]:
         name = self.compression
@@ -297,7 +298,13 @@ class _Stream:
             try:
                 out = decomp.decompress(data)
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-                where = self._locate(snapshot, data, base) if snapshot is not None else base
+                where = base
+                if snapshot is not None:
+                    before, where = self._salvage(snapshot, data, base)
+                    if before:
+                        yield before
+                if "check" in str(exc):  # zlib only notices the damage at the trailer's checksum
+                    raise _StreamError(f"corrupt {name} data: checksum mismatch at byte {where} ({exc})", where) from None
                 raise _StreamError(f"corrupt {name} data at byte {where}: {exc}", where) from None
             fed = True
             if out:
@@ -309,6 +316,9 @@ class _Stream:
             else:
                 data = b""
         if fed and not decomp.eof:
+            rest = decomp.flush() if hasattr(decomp, "flush") else b""
+            if rest:
+                yield rest
             raise _StreamError(f"truncated {name} stream at byte {self.raw_pos}", self.raw_pos)
 
     def _next(self) -> bytes:
@@ -440,6 +450,10 @@ def _at(outer: str, inner: str) -> str:
     if outer and inner:
         return f"{outer}, {inner}"
     return outer or inner
+
+
+def _where(loc: str) -> str:
+    return f"{loc}: " if loc else ""
 
 
 def _envelope(obj: dict, keys: Sequence[str]) -> Optional[dict[str, Any]]:
@@ -604,6 +618,7 @@ class _SourceReader:
         self.problems = 0
         self.shown = 0
         self.first_reason = ""
+        self.first_where: tuple[Optional[int], Optional[int]] = (None, None)
         self.fatal_sent = False
         self.digest = False
         self.controls = 0
@@ -708,6 +723,7 @@ class _SourceReader:
         self.problems += 1
         if not self.first_reason:
             self.first_reason = reason
+            self.first_where = (line, offset)
         if self.problems > MAX_PROBLEMS_SHOWN:
             return
         item = Problem(self.path, self._message(reason), fatal=False, line=line, offset=offset)
@@ -751,7 +767,8 @@ class _SourceReader:
             else:
                 reason = "no CloudTrail records found"
             self.held = []
-            self.out.append(Problem(self.path, self._message(reason), fatal=True))
+            line, offset = self.first_where
+            self.out.append(Problem(self.path, self._message(reason), fatal=True, line=line, offset=offset))
         else:
             self.out.extend(self.held)
             self.shown += len(self.held)
@@ -774,6 +791,9 @@ class _SourceReader:
         head, at_eof = stream.peek(HEAD_SIZE)
         kind = sniff(head, at_eof)
         what = f"{stream.compression}-compressed " if stream.compression else ""
+        if kind.kind == "empty" and stream.error is not None:
+            self.problem(stream.error.reason, offset=stream.error.offset)
+            return False
         if kind.kind == "empty":
             self.source.shape = "empty"
             self.problem(f"empty {what}file" if what or not at_eof else "empty file")
@@ -942,8 +962,8 @@ class _SourceReader:
         self.problem(reason, offset=error.offset)
 
     def json_problem(self, buf: bytearray, err: jv.JsonError, error: Optional[_StreamError], note: str = "") -> None:
-        if error is not None and (err.offset >= len(buf) - 64 or "end of data" in err.reason):
-            return  # a consequence of the cut stream, reported once by stream_problem
+        if error is not None:
+            return  # a consequence of the cut or corrupt stream, reported once by stream_problem
         line, column = jv.line_col(buf, err.offset)
         self.skip(f"line {line}, column {column} (byte {err.offset}): {err.reason}{note}", line=line, offset=err.offset)
 
@@ -1197,7 +1217,7 @@ class _SourceReader:
                 self.classify(item, _at(outer, f"[{i}]"), env, depth + 1)
             return
         if type(value) is not dict:
-            self.skip(f"{outer or 'document'}: {describe(value)}, not a CloudTrail record")
+            self.skip(f"{_where(outer)}{describe(value)}, not a CloudTrail record")
             return
         if "eventVersion" in value:
             self.add(value, outer or "document", env)
@@ -1229,7 +1249,7 @@ class _SourceReader:
                 return
             log_events = value.get("logEvents")
             if kind != "DATA_MESSAGE" or type(log_events) is not list:
-                self.skip(f"{outer or 'document'}: CloudWatch Logs payload of type {kind!r} without logEvents")
+                self.skip(f"{_where(outer)}CloudWatch Logs payload of type {kind!r} without logEvents")
                 return
             extra = {k: value[k] for k in ("logGroup", "logStream") if isinstance(value.get(k), str)}
             for i, item in enumerate(log_events):
@@ -1270,9 +1290,9 @@ class _SourceReader:
             self.lookup_item(value, outer or "document")
             return
         if type(ecs) is dict or "aws" in value and isinstance(value.get("aws"), dict) and "cloudtrail" in value["aws"]:
-            self.skip(f"{outer or 'document'}: an Elastic document without event.original (its record was not kept)")
+            self.skip(f"{_where(outer)}an Elastic document without event.original (its record was not kept)")
             return
-        self.skip(f"{outer or 'document'}: not CloudTrail: {describe(value)}")
+        self.skip(f"{_where(outer)}not CloudTrail: {describe(value)}")
 
 
 def load(
