@@ -44,7 +44,9 @@ STRINGS = [
     "ConsoleLogin", "AssumedRole", "IAMUser", "Root", "us-east-1", "ec2.amazonaws.com", "s3.amazonaws.com",
     "AWS Internal", "Success", "AccessDenied", "", "a", "Describe", ":", "/", ".", "true", "1.08", "é",
 ]
-NUMBERS = ["0", "1", "2", "-1", "3", "10", "0.5", "1.5", "100", "1e3"]
+# No exponent forms: jq keeps a literal's spelling even through ``tostring`` ("1E+3"); that behaviour is
+# tracked by test_jq_differential.test_number_literals_keep_their_spelling, not here.
+NUMBERS = ["0", "1", "2", "-1", "3", "10", "0.5", "1.5", "100", "-0.25", "123456789"]
 REGEXES = ["^Describe", r"amazonaws\.com$", "[0-9]+", "(?i)role", "^$", "a|e", "[A-Z][a-z]+", r"\s", r"(?<w>\w+)-"]
 FLAGS = ["", "i", "g", "x", "gi"]
 BUILTINS0 = [
