@@ -338,20 +338,19 @@ def test_ipv6_matches_python_ipaddress() -> None:
 
 def test_has_predicates_agree(datasets: Path) -> None:
     path = datasets / "stratus-red-team" / "aws.credential-access.ec2-steal-instance-credentials.json"
-    checked = 0
+    pairs = []
     for rec in read_dataset_file(path):
         keys = identity.access_keys(rec) + identity.session_keys(rec) + identity.resources(rec) + ["nope", ""]
-        got = jq.compile(
-            PRELUDE + " . as $r | $keys | map(. as $k | $r | [has_access_key($k), has_session($k), has_resource($k)])",
-            args={"keys": keys},
-        ).input_value(rec).first()
-        expected = [
-            [k in identity.access_keys(rec), k in identity.session_keys(rec), k in identity.resources(rec)]
-            for k in keys
-        ]
-        assert got == expected
-        checked += sum(map(any, expected))
-    assert checked > 0
+        pairs.append([rec, keys])
+    got = jq.compile(
+        PRELUDE + " map(.[0] as $r | .[1] | map(. as $k | $r | [has_access_key($k), has_session($k), has_resource($k)]))"
+    ).input_value(pairs).first()
+    expected = [
+        [[k in identity.access_keys(rec), k in identity.session_keys(rec), k in identity.resources(rec)] for k in keys]
+        for rec, keys in pairs
+    ]
+    assert got == expected
+    assert sum(any(flags) for per_record in expected for flags in per_record) > 40
 
 
 def test_single_function_form() -> None:

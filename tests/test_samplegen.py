@@ -215,7 +215,7 @@ def test_tree_layout_digests_and_org(tmp_path: Path) -> None:
 
 
 def test_big_tree_files_hold_500_to_2000(tmp_path: Path) -> None:
-    files = samplegen.write(tmp_path, 12000, "tree", seed=2, days=0.02)
+    files = samplegen.write(tmp_path, 6000, "tree", seed=2, days=0.01)
     counts = [len(json.loads(gzip.decompress(f.read_bytes()))["Records"]) for f in files if "/CloudTrail/" in str(f)]
     assert max(counts) <= 2000
     assert max(counts) >= 500
