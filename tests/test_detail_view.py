@@ -12,8 +12,8 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from trailtui.ui.jsonlines import getpath
-from trailtui.ui.widgets.detail_view import CHUNK, FIRST_CHUNK, MAX_LINE_CHARS, DetailView
+from trailtui.ui.jsonlines import getpath, pretty_lines, pretty_text
+from trailtui.ui.widgets.detail_view import FIRST_SCAN, MAX_LINE_CHARS, DetailView
 
 RECORD: dict[str, Any] = {
     "eventVersion": "1.08",
@@ -59,7 +59,7 @@ class DetailApp(App[None]):
 
 
 def line_of(view: DetailView, path: tuple) -> int:
-    return next(i for i, line in enumerate(view.lines) if line.path == path)
+    return next(i for i in range(view.line_count) if view.line(i).path == path)
 
 
 async def test_copy_value_path_and_filter_for_the_cursor_line() -> None:
@@ -107,7 +107,7 @@ async def test_copy_paths_and_values_of_awkward_lines() -> None:
         await pilot.pause()
         assert json.loads(app.seen[-1].text) == RECORD["resources"]
         # So does its closing line (it carries the container's path).
-        closing = max(i for i, line in enumerate(view.lines) if line.path == ("resources",))
+        closing = max(i for i in range(view.line_count) if view.line(i).path == ("resources",))
         view.move_cursor(closing)
         await pilot.press("p")
         await pilot.pause()
@@ -166,7 +166,8 @@ async def test_long_line_is_cut_with_a_marker_but_copied_whole() -> None:
         view = app.query_one(DetailView)
         index = line_of(view, ("requestParameters", "body"))
         strip = view.render_line(index + 1)
-        hidden = len(view.lines[index].text) - MAX_LINE_CHARS
+        prefix = '    "body": "'
+        hidden = len(huge) - (MAX_LINE_CHARS - len(prefix))  # the string's characters not drawn
         assert f"… ({hidden:,} more chars)" not in strip.text  # the marker is beyond the screen edge…
         assert view.virtual_size.width < MAX_LINE_CHARS + 100  # …and the line is only that wide
         view.scroll_to(x=view.max_scroll_x, animate=False)
@@ -178,23 +179,30 @@ async def test_long_line_is_cut_with_a_marker_but_copied_whole() -> None:
         assert app.seen[-1].text == huge
 
 
-async def test_many_lines_are_formatted_in_the_background() -> None:
-    record = {"items": [{"id": i, "name": f"n{i}"} for i in range(FIRST_CHUNK + CHUNK)]}
+async def test_many_lines_are_counted_in_the_background() -> None:
+    record = {"items": [{"id": i, "name": f"n{i}"} for i in range(FIRST_SCAN // 4 + 1000)]}
     app = DetailApp(record)
     async with app.run_test(size=(160, 50)) as pilot:
         view = app.query_one(DetailView)
+        view.set_record(record, "again")
+        assert view.line_count == FIRST_SCAN and not view.is_complete  # a worker counts the rest
+        await pilot.press("y", "v")  # copying may start before counting has finished
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert view.is_complete
-        total = 4 + 4 * len(record["items"])  # {, "items": [, 4 lines per item, ], }
-        assert len(view.lines) == total
+        expected = pretty_text(record)
+        assert sorted((m.what, m.text == expected) for m in app.seen) == [("event", True), ("value", True)]
+        reference = pretty_lines(record)
+        assert view.line_count == len(reference)
+        assert [view.line(i) for i in range(view.line_count)] == reference
         await pilot.press("G")
-        assert view.cursor_line == total - 1 and view.lines[-1].text == "}"
+        assert view.cursor_line == len(reference) - 1
+        assert view.render_line(view.scrollable_content_region.height - 1).text.rstrip() == "}"
         # A new record replaces a stale background result.
         view.set_record({"a": 1}, "other")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert [line.text for line in view.lines] == ["{", '  "a": 1', "}"]
+        assert [view.line(i).text for i in range(view.line_count)] == ["{", '  "a": 1', "}"]
 
 
 async def test_placeholder_without_a_record() -> None:

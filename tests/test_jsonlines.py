@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trailtui.ui.jsonlines import Line, getpath, jq_path, pretty_lines, pretty_text, scalar_text
+from trailtui.ui.jsonlines import Line, LineIndex, getpath, jq_path, pretty_lines, pretty_text, scalar_text, scan
 
 JQ_CLI = shutil.which("jq")
 needs_jq_cli = pytest.mark.skipif(JQ_CLI is None, reason="the jq command line tool is not installed")
@@ -176,3 +176,35 @@ def test_real_cloudtrail_files_match_jq_cli(datasets: Path) -> None:
     for record in records:
         for line in pretty_lines(record):
             getpath(record, line.path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(json_values, st.sampled_from([1, 2, 3, 7, 256]))
+def test_line_index_gives_the_same_lines_in_any_order(value: Any, block: int) -> None:
+    reference = pretty_lines(value)
+    index = LineIndex(value, block=block)
+    for progress in scan(value, block, report_every=5):
+        index.add(progress)
+    assert index.complete and len(index) == len(reference)
+    assert [index[i] for i in reversed(range(len(index)))] == reference[::-1]
+    # The scan's width is an estimate before escaping: exact for lines without escapes, and never more
+    # than a float's longest spelling too wide.
+    plain = [len(line.text) for line in reference if "\\" not in line.text]
+    assert index.width >= max(plain, default=0)
+
+
+def test_line_index_cuts_long_strings_without_escaping_them_whole() -> None:
+    value = {"a": "\x1b" * 1000, "b": ["y" * 50, "z"]}
+    index = LineIndex(value, block=2, max_string=10).build()
+    a, y = index[1], index[3]
+    assert a.text == '  "a": "' + "\\u001b" * 10 and a.cut == 990
+    assert y.text == '    "' + "y" * 10 and y.cut == 40
+    assert index[4] == pretty_lines(value)[4]  # short lines are untouched
+
+
+def test_scan_reports_progress_in_stretches() -> None:
+    value = list(range(1000))
+    reports = list(scan(value, block=100, report_every=300))
+    assert [r.count for r in reports] == [300, 600, 900, 1002]
+    assert [r.done for r in reports] == [False, False, False, True]
+    assert sum(len(r.resume_points) for r in reports) == 11  # before lines 0, 100, …, 1000

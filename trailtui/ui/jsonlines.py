@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
+from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any, Iterator, NamedTuple, Union
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Union
 
 PathElement = Union[str, int]
 Path = tuple[PathElement, ...]
@@ -34,7 +36,9 @@ class Line(NamedTuple):
 
     ``path`` is the jq path of the value the line shows (a closing brace carries the path of its
     container); ``depth`` is the nesting level (indent is ``2 * depth`` spaces); ``key_len`` is how many
-    characters after the indent hold the ``"key": `` prefix (0 when the line has no key).
+    characters after the indent hold the ``"key": `` prefix (0 when the line has no key). ``cut`` is
+    non-zero only in lines a :class:`LineIndex` shortened for display: that many characters of a long
+    string were left out of ``text`` (which then lacks the closing quote and comma).
     """
 
     text: str
@@ -42,6 +46,7 @@ class Line(NamedTuple):
     kind: str
     depth: int
     key_len: int = 0
+    cut: int = 0
 
     @property
     def value_start(self) -> int:
@@ -124,8 +129,11 @@ def iter_lines(value: Any) -> Iterator[Line]:
             yield Line(INDENT * depth + ("}" if is_dict else "]") + trailer, path, "close", depth)
 
 
-def _line(value: Any, path: Path, depth: int, prefix: str, comma: str) -> Line:
+def _line(value: Any, path: Path, depth: int, prefix: str, comma: str, max_string: Optional[int] = None) -> Line:
     indent = INDENT * depth
+    if max_string is not None and isinstance(value, str) and len(value) > max_string:
+        shown = json_string(value[:max_string])[:-1]  # without the closing quote: the string goes on
+        return Line(indent + prefix + shown, path, "string", depth, len(prefix), len(value) - max_string)
     if isinstance(value, dict):
         if value:
             return Line(indent + prefix + "{", path, "open", depth, len(prefix))
@@ -164,6 +172,170 @@ def compact_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(compact_text(v) for v in value) + "]"
     return scalar_text(value)
+
+
+# ----- random access for very large values -------------------------------------------------------
+
+ResumePoint = tuple[bool, tuple[tuple[Any, ...], ...]]
+"""Where line formatting can resume: (root line done, frozen frames of the walk's stack)."""
+
+
+@dataclass
+class ScanProgress:
+    """What one stretch of :func:`scan` learned: lines counted so far, new resume points, widest line."""
+
+    count: int
+    resume_points: list[ResumePoint]
+    width: int
+    done: bool
+
+
+def scan(value: Any, block: int = 256, report_every: int = 50_000) -> Iterator[ScanProgress]:
+    """Walk ``value`` once without formatting it, counting its ``jq .`` lines.
+
+    Every ``report_every`` lines (and at the end) yields a :class:`ScanProgress` holding the resume
+    points recorded since the last one (one before line 0, ``block``, ``2 * block``…) and the widest
+    line so far. Widths are estimates (characters before escaping). Nothing per line is kept, so this
+    works on values with millions of lines.
+    """
+    new_points: list[ResumePoint] = [(False, ())]
+    width = _estimate_width(value, 0, 0)
+    count = 1
+    stack: list[list[Any]] = []
+    if isinstance(value, (dict, list, tuple)) and value:
+        stack.append(_frame(value, (), 0, ""))
+    next_report = report_every
+    while stack:
+        if count % block == 0:
+            new_points.append((True, tuple(tuple(frame) for frame in stack)))
+        if count >= next_report:
+            yield ScanProgress(count, new_points, width, False)
+            new_points = []
+            next_report += report_every
+        frame = stack[-1]
+        entries, index, path, depth, is_dict, trailer = frame
+        if index == len(entries):
+            stack.pop()
+            count += 1
+            continue
+        frame[1] = index + 1
+        if is_dict:
+            step, child = entries[index]
+            key_width = len(step) + 4
+        else:
+            step, child = index, entries[index]
+            key_width = 0
+        count += 1
+        line_width = _estimate_width(child, depth + 1, key_width)
+        if line_width > width:
+            width = line_width
+        if type(child) in (dict, list, tuple) and child:
+            stack.append(_frame(child, path + (step,), depth + 1, "," if index < len(entries) - 1 else ""))
+    yield ScanProgress(count, new_points, width, True)
+
+
+def _estimate_width(value: Any, depth: int, key_width: int) -> int:
+    if isinstance(value, str):
+        return 2 * depth + key_width + len(value) + 3
+    if isinstance(value, (dict, list, tuple)):
+        return 2 * depth + key_width + 3
+    if isinstance(value, float):
+        return 2 * depth + key_width + 25
+    return 2 * depth + key_width + (len(str(value)) if isinstance(value, int) else 5) + 1
+
+
+def format_from(value: Any, point: ResumePoint, limit: int, max_string: Optional[int] = None) -> list[Line]:
+    """Up to ``limit`` lines of ``value``, starting at a resume point recorded by :func:`scan`.
+
+    With ``max_string``, a string longer than that is escaped only up to that many characters and
+    the line records how many were left out (``Line.cut``): a 50 MB string costs no more than a short one.
+    """
+    root_done, frames = point
+    stack = [list(frame) for frame in frames]
+    out: list[Line] = []
+    if not root_done:
+        first = _line(value, (), 0, "", "", max_string)
+        out.append(first)
+        if first.kind == "open":
+            stack.append(_frame(value, (), 0, ""))
+    while stack and len(out) < limit:
+        frame = stack[-1]
+        entries, index, path, depth, is_dict, trailer = frame
+        if index == len(entries):
+            stack.pop()
+            out.append(Line(INDENT * depth + ("}" if is_dict else "]") + trailer, path, "close", depth))
+            continue
+        frame[1] = index + 1
+        if is_dict:
+            step, child = entries[index]
+            prefix = json_string(step) + ": "
+        else:
+            step, child = index, entries[index]
+            prefix = ""
+        comma = "," if index < len(entries) - 1 else ""
+        line = _line(child, path + (step,), depth + 1, prefix, comma, max_string)
+        out.append(line)
+        if line.kind == "open":
+            stack.append(_frame(child, line.path, depth + 1, comma))
+    return out
+
+
+class LineIndex:
+    """Random access to the ``jq .`` lines of a value, formatting only the blocks that are read.
+
+    Feed it the :class:`ScanProgress` items of :func:`scan` (possibly produced in another thread)
+    with :meth:`add`; ``index[i]`` then formats the block holding line ``i`` from its resume point and
+    keeps the last few blocks. ``len(index)`` is the number of lines counted so far.
+    """
+
+    def __init__(self, value: Any, block: int = 256, max_string: Optional[int] = None, cached_blocks: int = 64):
+        self.value = value
+        self.block = block
+        self.max_string = max_string
+        self.width = 0
+        """The widest line seen so far (estimated while scanning, exact for formatted blocks)."""
+        self.complete = False
+        """Whether the scan has counted every line."""
+        self._count = 0
+        self._points: list[ResumePoint] = []
+        self._blocks: OrderedDict[int, list[Line]] = OrderedDict()
+        self._cached_blocks = cached_blocks
+        self.on_block: Optional[Callable[[list[Line]], None]] = None
+        """Called with each newly formatted block (the detail view measures exact widths there)."""
+
+    def add(self, progress: ScanProgress) -> None:
+        """Take in what the scan learned."""
+        self._points.extend(progress.resume_points)
+        self._count = progress.count
+        self.width = max(self.width, progress.width)
+        self.complete = progress.done
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> Line:
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        number, offset = divmod(index, self.block)
+        lines = self._blocks.get(number)
+        if lines is None:
+            lines = format_from(self.value, self._points[number], self.block, self.max_string)
+            self._blocks[number] = lines
+            if len(self._blocks) > self._cached_blocks:
+                self._blocks.popitem(last=False)
+            if self.on_block is not None:
+                self.on_block(lines)
+        else:
+            self._blocks.move_to_end(number)
+        return lines[offset]
+
+    def build(self) -> "LineIndex":
+        """Scan the whole value now (for small values, or off the UI thread)."""
+        for progress in scan(self.value, self.block):
+            self.add(progress)
+        return self
 
 
 def getpath(value: Any, path: Path) -> Any:

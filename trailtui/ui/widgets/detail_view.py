@@ -5,8 +5,9 @@ line drives the copy keys (the value, its jq path) and "filter on this value". T
 the clipboard or the filter itself: it posts :class:`DetailView.CopyRequested`,
 :class:`DetailView.FilterRequested` and :class:`DetailView.CloseRequested` for the app to act on.
 
-Big records do not freeze the screen: the first lines are formatted at once and the rest in a thread
-worker, in chunks; lines are drawn lazily (Line API) with an LRU strip cache, and a line longer than
+Big records do not freeze the screen: lines are never all materialised. A :class:`LineIndex` counts the
+record's lines (the first stretch at once, the rest in a thread worker) and formats only the blocks on
+screen; lines are drawn lazily (Line API) with an LRU strip cache, and a line longer than
 :data:`MAX_LINE_CHARS` is cut with a "… (N more chars)" marker (copying still gives the full text).
 Everything drawn passes through :func:`~trailtui.engine.textsafe.safe_text`: jq already escapes C0
 controls, but leaves C1 controls and bidi overrides raw.
@@ -15,7 +16,6 @@ controls, but leaves C1 controls and bidi overrides raw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, ClassVar, Iterator, Optional
 
 from rich.cells import cell_len, set_cell_size
@@ -31,18 +31,35 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from trailtui.engine.textsafe import safe_text
-from trailtui.ui.jsonlines import Line, Path, compact_text, getpath, iter_lines, jq_path, pretty_text, scalar_text
+from trailtui.ui.jsonlines import (
+    Line,
+    LineIndex,
+    Path,
+    ScanProgress,
+    compact_text,
+    getpath,
+    jq_path,
+    pretty_text,
+    scalar_text,
+    scan,
+)
 
 __all__ = ["DetailView", "MAX_LINE_CHARS", "value_text"]
 
 MAX_LINE_CHARS = 10_000
 """Characters of one line that are drawn; the rest is summarised by a marker."""
 
-FIRST_CHUNK = 2_000
-"""Lines formatted synchronously by :meth:`DetailView.set_record`; more are formatted in a worker."""
+FIRST_SCAN = 20_000
+"""Lines counted synchronously by :meth:`DetailView.set_record`; a bigger record is counted on in a worker."""
 
-CHUNK = 20_000
-"""Lines per chunk in the background formatter (it checks for cancellation between chunks)."""
+BLOCK = 256
+"""Lines formatted together when one of them is drawn."""
+
+SYNC_COPY_LINES = 50_000
+"""Above this many lines, copying a container is formatted in a thread worker."""
+
+SCAN_REPORT = 100_000
+"""Lines per progress report of the background scan (it checks for cancellation between reports)."""
 
 _KIND_CLASS = {
     "string": "detailview--string",
@@ -65,10 +82,18 @@ def value_text(value: Any) -> str:
 
 
 def _line_width(line: Line) -> int:
+    """Cells the line takes when drawn (cut lines included, with their marker)."""
     text = line.text
+    hidden = max(0, len(text) - MAX_LINE_CHARS) + line.cut
     if len(text) > MAX_LINE_CHARS:
-        text = text[:MAX_LINE_CHARS] + f"… ({len(line.text) - MAX_LINE_CHARS:,} more chars)"
+        text = text[:MAX_LINE_CHARS]
+    if hidden:
+        text += _marker(hidden)
     return len(text) if text.isascii() else cell_len(safe_text(text))
+
+
+def _marker(hidden: int) -> str:
+    return f"… ({hidden:,} more chars)"
 
 
 class DetailView(ScrollView, can_focus=True):
@@ -199,13 +224,11 @@ class DetailView(ScrollView, can_focus=True):
             return self.view
 
     @dataclass
-    class _LinesFormatted(Message, bubble=False):
-        """A chunk of lines from the background formatter (dropped if a newer record was set)."""
+    class _Scanned(Message, bubble=False):
+        """Progress of the background line count (dropped if a newer record was set)."""
 
         generation: int
-        lines: list[Line]
-        width: int
-        done: bool
+        progress: ScanProgress
 
     def __init__(
         self,
@@ -224,24 +247,31 @@ class DetailView(ScrollView, can_focus=True):
         self.title = ""
         """Provenance text shown on the title line (file, line, event id…)."""
         self._has_record = False
-        self._lines: list[Line] = []
-        self._complete = True
+        self._index = LineIndex(None).build()
         self._generation = 0
         self._cursor = 0
         self._width = 0
+        self._measured_width = 0
         self._cache: LRUCache[tuple[int, bool], tuple[Strip, Style]] = LRUCache(512)
 
     # ----- public state -------------------------------------------------------------------------
 
     @property
-    def lines(self) -> list[Line]:
-        """The lines formatted so far (all of them once :attr:`is_complete`)."""
-        return self._lines
+    def line_count(self) -> int:
+        """Lines counted so far (all of them once :attr:`is_complete`); 0 without a record."""
+        return len(self._index) if self._has_record else 0
+
+    def line(self, index: int) -> Line:
+        """Line ``index`` of the record as :func:`~trailtui.ui.jsonlines.pretty_lines` gives it, except
+        that a string longer than :data:`MAX_LINE_CHARS` is cut (see ``Line.cut``)."""
+        if not 0 <= index < self.line_count:
+            raise IndexError(index)
+        return self._index[index]
 
     @property
     def is_complete(self) -> bool:
-        """Whether every line of the record has been formatted."""
-        return self._complete
+        """Whether every line of the record has been counted."""
+        return self._index.complete
 
     @property
     def cursor_line(self) -> int:
@@ -255,9 +285,9 @@ class DetailView(ScrollView, can_focus=True):
     @property
     def cursor_path(self) -> Optional[Path]:
         """jq path (as a tuple) of the value on the cursor line, or None without a record."""
-        if not self._lines:
+        if not self.line_count:
             return None
-        return self._lines[self._cursor].path
+        return self._index[self._cursor].path
 
     def cursor_value(self) -> Any:
         """The value on the cursor line (a container for a brace line)."""
@@ -268,63 +298,60 @@ class DetailView(ScrollView, can_focus=True):
 
     def set_record(self, record: Any, title: str = "") -> None:
         """Show ``record`` with ``title`` as provenance; the cursor goes to the first line."""
-        self._generation += 1
-        self.record = record
-        self.title = title
-        self._has_record = True
-        self._cursor = 0
-        self._cache.clear()
-        lines_iter = iter_lines(record)
-        self._lines = list(islice(lines_iter, FIRST_CHUNK))
-        self._width = max((_line_width(line) for line in self._lines), default=0)
-        self._complete = len(self._lines) < FIRST_CHUNK
-        if not self._complete:
-            self._format_rest(self._generation, lines_iter)
-        self._update_virtual_size()
-        if self.is_mounted:
-            self.scroll_to(0, 0, animate=False)
-        self.refresh()
+        self._start(record, title, has_record=True)
 
     def clear(self) -> None:
         """Show no record (the placeholder)."""
+        self._start(None, "", has_record=False)
+
+    def _start(self, record: Any, title: str, has_record: bool) -> None:
         self._generation += 1
-        self.record = None
-        self.title = ""
-        self._has_record = False
-        self._lines = []
-        self._complete = True
+        self.record = record
+        self.title = title
+        self._has_record = has_record
         self._cursor = 0
-        self._width = 0
         self._cache.clear()
+        self._index = LineIndex(record, block=BLOCK, max_string=MAX_LINE_CHARS)
+        self._index.on_block = self._measure_block
+        self._measured_width = 0
+        progress_iter = scan(record, BLOCK, FIRST_SCAN)
+        first = next(progress_iter)
+        self._index.add(first)
+        if not first.done:
+            self._scan_rest(self._generation, progress_iter)
         self._update_virtual_size()
         if self.is_mounted:
             self.scroll_to(0, 0, animate=False)
         self.refresh()
 
-    @work(thread=True, exclusive=True, group="detail-format", exit_on_error=False,
-          description="Formatting event")
-    def _format_rest(self, generation: int, lines_iter: Iterator[Line]) -> None:
+    @work(thread=True, exclusive=True, group="detail-scan", exit_on_error=False, description="Counting lines")
+    def _scan_rest(self, generation: int, progress_iter: Iterator[ScanProgress]) -> None:
         worker = get_current_worker()
-        while not worker.is_cancelled:
-            chunk = list(islice(lines_iter, CHUNK))
-            done = len(chunk) < CHUNK
-            width = max((_line_width(line) for line in chunk), default=0)
-            self.post_message(self._LinesFormatted(generation, chunk, width, done))
-            if done:
+        for progress in progress_iter:
+            self.post_message(self._Scanned(generation, progress))
+            if worker.is_cancelled:
                 return
 
-    @on(_LinesFormatted)
-    def _add_formatted_lines(self, message: _LinesFormatted) -> None:
+    @on(_Scanned)
+    def _add_scan_progress(self, message: _Scanned) -> None:
         if message.generation != self._generation:
             return
-        self._lines.extend(message.lines)
-        self._width = max(self._width, message.width)
-        self._complete = message.done
+        self._index.add(message.progress)
         self._update_virtual_size()
         self.refresh_line(round(self.scroll_y))
 
+    def _measure_block(self, lines: list[Line]) -> None:
+        # Called while drawing: widths are exact only once a block is formatted (escapes and wide
+        # characters make lines wider than the scan's estimate), so grow the scroll width afterwards.
+        width = max(_line_width(line) for line in lines)
+        if width > self._width:
+            self._measured_width = max(self._measured_width, width)
+            self.call_after_refresh(self._update_virtual_size)
+
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._lines) + 1)
+        estimate = min(self._index.width, MAX_LINE_CHARS + len(_marker(10**12)))
+        self._width = max(estimate, self._measured_width)
+        self.virtual_size = Size(self._width, self.line_count + 1)
 
     # ----- cursor -------------------------------------------------------------------------------
 
@@ -333,7 +360,7 @@ class DetailView(ScrollView, can_focus=True):
 
     def move_cursor(self, index: int) -> None:
         """Put the cursor on line ``index`` (clamped), scrolling it into view."""
-        index = max(0, min(index, len(self._lines) - 1))
+        index = max(0, min(index, self.line_count - 1))
         old = self._cursor
         if index != old:
             self._cursor = index
@@ -373,7 +400,7 @@ class DetailView(ScrollView, can_focus=True):
 
     def action_last_line(self) -> None:
         """Move to the last line formatted so far."""
-        self.move_cursor(len(self._lines) - 1)
+        self.move_cursor(self.line_count - 1)
 
     # ----- requests -----------------------------------------------------------------------------
 
@@ -381,16 +408,28 @@ class DetailView(ScrollView, can_focus=True):
         """Ask the app to copy the whole event as pretty JSON."""
         if not self._has_record:
             return
-        if self._complete:
-            text = "\n".join(line.text for line in self._lines)
+        if self._is_small():
+            self.post_message(self.CopyRequested(pretty_text(self.record), "event", self))
         else:
-            text = pretty_text(self.record)
-        self.post_message(self.CopyRequested(text, "event", self))
+            self._copy_in_background(self.record, "event")
 
     def action_copy_value(self) -> None:
         """Ask the app to copy the value under the cursor."""
-        if self._lines:
-            self.post_message(self.CopyRequested(value_text(self.cursor_value()), "value", self))
+        if not self.line_count:
+            return
+        value = self.cursor_value()
+        if isinstance(value, (dict, list)) and not self._is_small():
+            self._copy_in_background(value, "value")
+        else:
+            self.post_message(self.CopyRequested(value_text(value), "value", self))
+
+    def _is_small(self) -> bool:
+        return self._index.complete and len(self._index) <= SYNC_COPY_LINES
+
+    @work(thread=True, group="detail-copy", exit_on_error=False, description="Formatting JSON to copy")
+    def _copy_in_background(self, value: Any, what: str) -> None:
+        # Formatting a huge container takes seconds; a thread keeps keys and scrolling alive meanwhile.
+        self.post_message(self.CopyRequested(value_text(value), what, self))
 
     def action_copy_path(self) -> None:
         """Ask the app to copy the jq path of the value under the cursor."""
@@ -415,7 +454,7 @@ class DetailView(ScrollView, can_focus=True):
         if offset is None or offset.y == 0:
             return
         index = round(self.scroll_y) + offset.y - 1
-        if 0 <= index < len(self._lines):
+        if 0 <= index < self.line_count:
             event.stop()
             self.move_cursor(index)
 
@@ -443,7 +482,7 @@ class DetailView(ScrollView, can_focus=True):
         if not self._has_record:
             return self._placeholder_line(y, view_width)
         index = scroll_y + y - 1
-        if index >= len(self._lines):
+        if index >= self.line_count:
             return Strip.blank(view_width, self.rich_style)
         strip, pad_style = self._line_strip(index)
         return strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
@@ -452,10 +491,10 @@ class DetailView(ScrollView, can_focus=True):
         title_style = self.rich_style + self.get_component_rich_style("detailview--title")
         path_style = self.rich_style + self.get_component_rich_style("detailview--path")
         right = ""
-        if self._lines:
-            right = f" {jq_path(self._lines[self._cursor].path)}  {self._cursor + 1}/{len(self._lines):,}"
-            if not self._complete:
-                right += "+ formatting…"
+        if self.line_count:
+            right = f" {jq_path(self._index[self._cursor].path)}  {self._cursor + 1}/{self.line_count:,}"
+            if not self.is_complete:
+                right += "+ counting…"
             right = safe_text(right) + " "
         half = view_width // 2
         if cell_len(right) > half:
@@ -486,7 +525,7 @@ class DetailView(ScrollView, can_focus=True):
         cached = self._cache.get((index, is_cursor))
         if cached is not None:
             return cached
-        line = self._lines[index]
+        line = self._index[index]
         base = self.rich_style
         # Only the cursor's background (alpha already blended), so syntax colours show through it.
         cursor = Style(bgcolor=self.get_component_rich_style("detailview--cursor").bgcolor) if is_cursor else None
@@ -497,8 +536,8 @@ class DetailView(ScrollView, can_focus=True):
 
         pad_style = base + cursor if cursor is not None else base
         text = line.text
-        hidden = max(0, len(text) - MAX_LINE_CHARS)
-        if hidden:
+        hidden = max(0, len(text) - MAX_LINE_CHARS) + line.cut
+        if len(text) > MAX_LINE_CHARS:
             text = text[:MAX_LINE_CHARS]
         indent_end = line.depth * 2
         value_start = min(line.value_start, len(text))
@@ -515,7 +554,7 @@ class DetailView(ScrollView, can_focus=True):
         if comma:
             segments.append(Segment(comma, styled("detailview--punctuation")))
         if hidden:
-            segments.append(Segment(f"… ({hidden:,} more chars)", styled("detailview--truncated")))
+            segments.append(Segment(_marker(hidden), styled("detailview--truncated")))
         result = (Strip(segments), pad_style)
         self._cache[(index, is_cursor)] = result
         return result
