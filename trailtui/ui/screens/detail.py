@@ -8,10 +8,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
-from ...engine.textsafe import safe_text
-from ..messages import CopyReady
 from ..widgets.detail_view import DetailView
 
 
@@ -28,7 +26,6 @@ class DetailScreen(Screen):
         self.provenance = provenance
 
     def compose(self) -> ComposeResult:
-        yield Static(safe_text(self.provenance), id="detail-title")
         yield DetailView(id="detail")
         yield Footer()
 
@@ -38,6 +35,10 @@ class DetailScreen(Screen):
         view.focus()
 
     def action_close(self) -> None:
+        self.app.pop_screen()
+
+    @on(DetailView.CloseRequested)
+    def _on_close(self) -> None:
         self.app.pop_screen()
 
     @on(DetailView.CopyRequested)

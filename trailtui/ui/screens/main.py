@@ -110,7 +110,7 @@ class MainScreen(Screen):
         self.stdin_data = stdin_data
         self.initial_filter = initial_filter
         self.filter_text = initial_filter
-        self.query: Optional[EventQuery] = None
+        self.current_query: Optional[EventQuery] = None
         self.sort = SortSpec()
         self.columns: Optional[list[Column]] = None
         """Columns the user chose (None: the default, or the projection's)."""
@@ -329,7 +329,7 @@ class MainScreen(Screen):
         if message.generation < self.applied_generation or message.generation != self.generation:
             return  # stale: a newer filter is running or already shown
         self.applied_generation = message.generation
-        self.query = message.query
+        self.current_query = message.query
         result = message.result
         self.filter_ms = result.elapsed * 1000 + message.sort_ms
         self.last_note = result.error_note()
@@ -369,14 +369,7 @@ class MainScreen(Screen):
         self.open_detail(message.row_id)
 
     def selected_row(self) -> Optional[int]:
-        table = self.query_one(EventTable)
-        model = table.model
-        if model is None or not len(model):
-            return None
-        pos = table.cursor_row
-        if pos is None or pos >= len(model):
-            return None
-        return model.row_id(pos)
+        return self.query_one(EventTable).cursor_row_id
 
     def _refresh_pivots(self) -> None:
         row = self.selected_row()
@@ -389,9 +382,9 @@ class MainScreen(Screen):
         if action == "back":
             return True if self.stack else None
         if action in ("copy", "copy_choose", "export", "detail"):
-            table = self.query_one(EventTable) if self.is_mounted else None
-            has_rows = table is not None and table.model is not None and len(table.model) > 0
-            return True if has_rows else None
+            if not self.is_mounted:
+                return None
+            return True if self.query_one(EventTable).row_count > 0 else None
         return True
 
     def action_detail(self) -> None:
@@ -421,9 +414,9 @@ class MainScreen(Screen):
                       self.selected_row(), self.crumbs[-1])
         )
         text = pivot.filter
-        if narrow and self.filter_text.strip() and self.query is not None and self.query.kind in ("select", "boolean", "all"):
+        if narrow and self.filter_text.strip() and self.current_query is not None and self.current_query.kind in ("select", "boolean", "all"):
             current = self.filter_text.strip()
-            if self.query.kind == "boolean":
+            if self.current_query.kind == "boolean":
                 current = f"select({current})"
             text = f"{current} | {pivot.filter}"
         self.crumbs.append(pivot.label)
@@ -470,7 +463,7 @@ class MainScreen(Screen):
 
     def action_copy(self) -> None:
         table = self.query_one(EventTable)
-        if table.model is None or not len(table.model):
+        if not table.row_count:
             self.notify("Nothing to copy: the view is empty", severity="warning")
             return
         self._copy_worker("tsv", None)
@@ -481,8 +474,8 @@ class MainScreen(Screen):
             row = self.selected_row()
             if row is None:
                 return
-            text = export.format_records("pretty", [self.store.raw(row)]) if hasattr(export, "format_records") else self.store.raw(row).decode()
-            self.post_message(CopyReady(text, 1, "event"))
+            text = export.format_records("pretty", [self.store.raw(row)])
+            self.post_message(CopyReady(text, 1, "json"))
             return
         marked_only = None if what is None else (what == "marked")
         if what == "row":
@@ -494,7 +487,7 @@ class MainScreen(Screen):
             rows_ids = [row]
         else:
             headers, rows, rows_ids = self._view_table(marked_only)
-        if fmt in ("jsonl", "records", "json") and not (self.query and self.query.is_projection):
+        if fmt in ("jsonl", "records", "json") and not (self.current_query and self.current_query.is_projection):
             text = export.format_records(fmt, [self.store.raw(r) for r in rows_ids])
         else:
             text = export.format_rows(fmt, headers, rows)
@@ -502,17 +495,25 @@ class MainScreen(Screen):
 
     @on(CopyReady)
     def _on_copy_ready(self, message: CopyReady) -> None:
+        self._deliver_copy(message.text, message.rows, message.what)
+
+    @work(thread=True, group="clipboard", exit_on_error=False, description="Copying")
+    def _deliver_copy(self, text: str, rows: int, fmt: str) -> None:
+        """Hand text to the clipboard routes (tmux and pyperclip run subprocesses: not on the UI thread)."""
         from ...clipboard import copy_text
 
-        result = copy_text(message.text, osc52_writer=self.app.copy_to_clipboard)
-        self.notify(result.message(rows=message.rows), title="Copied", timeout=6)
+        def osc52(payload: str) -> None:
+            self.app.call_from_thread(self.app.copy_to_clipboard, payload)
+
+        result = copy_text(text, osc52_writer=osc52, suffix=export.EXTENSIONS.get(fmt, ".txt"))
+        self.app.call_from_thread(self.notify, result.message(rows=rows), title="Copied", timeout=6)
 
     def action_copy_choose(self) -> None:
         from .export_dialog import ExportDialog
 
         table = self.query_one(EventTable)
         self.app.push_screen(
-            ExportDialog(mode="copy", marked=len(table.marked), view=len(table.model or []), has_selection=self.selected_row() is not None),
+            ExportDialog(mode="copy", marked=len(table.marked), view=table.row_count, has_row=self.selected_row() is not None),
             self._on_copy_choice,
         )
 
@@ -526,7 +527,7 @@ class MainScreen(Screen):
 
         table = self.query_one(EventTable)
         self.app.push_screen(
-            ExportDialog(mode="file", marked=len(table.marked), view=len(table.model or []), has_selection=self.selected_row() is not None),
+            ExportDialog(mode="file", marked=len(table.marked), view=table.row_count, has_row=self.selected_row() is not None),
             self._on_export_choice,
         )
 
@@ -569,7 +570,7 @@ class MainScreen(Screen):
         paths = [p for p in self.paths if p != "-"] or ["FILE"]
         quoted = " ".join(shlex.quote(p) for p in paths)
         text = self.filter_text.strip() or "."
-        query = self.query
+        query = self.current_query
         if query is not None and query.mode == "events" and not text.startswith(".Records[]") and not text.startswith("["):
             body = text if query.kind != "boolean" else f"select({text})"
             jq_program = f".Records[] | {body}"
@@ -592,18 +593,20 @@ class MainScreen(Screen):
 
     def action_copy_command(self) -> None:
         jq_cmd, tt = self.command_line()
-        self.post_message(CopyReady(f"{jq_cmd}\n{tt}\n", 0, "command"))
+        self.post_message(CopyReady(f"{jq_cmd}\n{tt}\n", 2, "txt"))
 
     # -- other actions -----------------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one(FilterBar).focus_input()
+        self.query_one(FilterBar).focus()
 
     def action_toggle_loader(self) -> None:
         panel = self.query_one(LoadPanel)
         panel.display = not panel.display
         if panel.display:
-            panel.focus_browser()
+            panel.query_one("#load-tree").focus()
+        else:
+            self.query_one(EventTable).focus()
 
     def action_escape(self) -> None:
         if self.loading and self._load_worker is not None:
@@ -628,7 +631,7 @@ class MainScreen(Screen):
         from .columns import ColumnsScreen
 
         table = self.query_one(EventTable)
-        current = list(table.model.columns) if table.model is not None else default_columns()
+        current = list(getattr(table.model, "columns", None) or default_columns())
         self.app.push_screen(ColumnsScreen(current, self.store.path_counts()), self._on_columns_chosen)
 
     def _on_columns_chosen(self, columns: Optional[list[Column]]) -> None:
@@ -640,7 +643,7 @@ class MainScreen(Screen):
     def action_help(self) -> None:
         from .help import HelpScreen
 
-        self.app.push_screen(HelpScreen.from_screen(self))
+        self.app.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
         self.app.exit()
@@ -649,7 +652,7 @@ class MainScreen(Screen):
 
     def update_status(self) -> None:
         table = self.query_one(EventTable)
-        shown = len(table.model) if table.model is not None else 0
+        shown = table.row_count
         parts = []
         if self.load_message:
             parts.append(self.load_message)
