@@ -120,9 +120,18 @@ def _slice_obj(v: Any, k: dict) -> Any:
     return do_slice(v, k.get("start"), k.get("end"))
 
 
-def getpath(v: Any, path: Any) -> Any:
+MAX_PATH = 10000
+
+
+def _check_path(path: Any) -> None:
     if type(path) is not list:
         raise JqRuntimeError("Path must be specified as an array")
+    if len(path) > MAX_PATH:
+        raise JqRuntimeError("Path too deep")
+
+
+def getpath(v: Any, path: Any) -> Any:
+    _check_path(path)
     for k in path:
         if v is None:
             return None
@@ -134,8 +143,7 @@ def getpath(v: Any, path: Any) -> Any:
 
 
 def setpath(v: Any, path: Any, newval: Any) -> Any:
-    if type(path) is not list:
-        raise JqRuntimeError("Path must be specified as an array")
+    _check_path(path)
     return _setpath(v, path, 0, newval)
 
 
@@ -202,8 +210,7 @@ def delpaths(v: Any, paths: Any) -> Any:
     if type(paths) is not list:
         raise JqRuntimeError("Paths must be specified as an array")
     for p in paths:
-        if type(p) is not list:
-            raise JqRuntimeError("Path must be specified as an array")
+        _check_path(p)
     return _dels(v, paths)
 
 
