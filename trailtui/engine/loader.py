@@ -571,8 +571,6 @@ class _Loader:
                     raw.close()
                 except OSError:  # pragma: no cover
                     pass
-        if item.fs_path is None:
-            source.size = self.stream.raw_pos if self.stream is not None else source.size
 
     def read_raw(self, source: Source, raw: Any, fs_path: Optional[str], depth: int) -> Iterator[LoadItem]:
         """Read one source from an open binary file object; always ends with its `SourceDone`
@@ -597,6 +595,8 @@ class _Loader:
             yield from reader.out
             return
         yield from reader.finish()
+        if not source.size and self.stream is not None:
+            source.size = self.stream.raw_pos  # stdin: what was read
         yield SourceDone(source)
 
 
