@@ -209,6 +209,7 @@ async def test_placeholder_without_a_record() -> None:
     app = DetailApp(record=None)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.query_one(DetailView)
+        assert view.check_action("copy_event", ()) is None
         await pilot.press("y", "v", "p", "f", "j")
         await pilot.pause()
         assert app.seen == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 
@@ -251,10 +252,13 @@ async def test_empty_message_shows() -> None:
         left = len(text) - len(text.lstrip())
         right = len(text) - len(text.rstrip())
         assert abs(left - right) <= 1
+        assert table.check_action("sort", ()) is None and table.check_action("toggle_mark", ()) is None
         await pilot.press("j", "G", "space", "enter", "s")  # nothing to act on: no crash
         assert table.marked == set()
         last = app.of(EventTable.CursorMoved)[-1]
         assert last.row_id is None
+        table.set_model(FakeModel(range(5)))
+        assert table.check_action("sort", ()) is True
 
 
 async def test_control_characters_render_escaped() -> None:
@@ -297,6 +301,19 @@ async def test_small_terminal_scrolls_horizontally_with_sticky_header() -> None:
         assert len(table.render_line(1).text) == table.scrollable_content_region.width
         await pilot.press("home", "h")
         assert table.cursor_column == 10
+
+
+async def test_mouse_wheel_scrolls_without_moving_the_cursor() -> None:
+    app = TableApp(FakeModel(range(1000)))
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = app.query_one(EventTable)
+        for _ in range(3):
+            table.post_message(events.MouseScrollDown(table, 5, 5, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        assert table.scroll_y > 0 and table.cursor_row == 0
+        top = round(table.scroll_y)
+        assert f"Event{top}" in table.render_line(1).text  # row `top` is drawn right under the header
+        assert table.render_line(0).text.lstrip().startswith("Time")
 
 
 def test_cursor_moved_can_replace_only_its_own_kind() -> None:

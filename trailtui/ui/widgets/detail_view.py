@@ -308,7 +308,9 @@ class DetailView(ScrollView, can_focus=True):
         self._generation += 1
         self.record = record
         self.title = title
-        self._has_record = has_record
+        if has_record != self._has_record:
+            self._has_record = has_record
+            self.refresh_bindings()
         self._cursor = 0
         self._cache.clear()
         self._index = LineIndex(record, block=BLOCK, max_string=MAX_LINE_CHARS)
@@ -422,6 +424,12 @@ class DetailView(ScrollView, can_focus=True):
             self._copy_in_background(value, "value")
         else:
             self.post_message(self.CopyRequested(value_text(value), "value", self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Grey out copy and filter while no record is shown."""
+        if action in ("copy_event", "copy_value", "copy_path", "filter_value") and not self._has_record:
+            return None
+        return True
 
     def _is_small(self) -> bool:
         return self._index.complete and len(self._index) <= SYNC_COPY_LINES

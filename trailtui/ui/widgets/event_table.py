@@ -349,6 +349,8 @@ class EventTable(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, new_pos - max(0, min(screen_line, page - 1))), animate=False)
             self._scroll_cursor_into_view()
         self.refresh()
+        if (count == 0) != (old_id is None):
+            self.refresh_bindings()
         new_id = self.cursor_row_id
         if (new_pos, new_id) != (old_pos, old_id):
             self.post_message(self.CursorMoved(new_pos, new_id, self))
@@ -460,6 +462,12 @@ class EventTable(ScrollView, can_focus=True):
 
     # ----- actions ------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        """Grey out the row actions while the view is empty."""
+        if action in ("sort", "sort_descending", "toggle_mark", "select") and not len(self._model):
+            return None
+        return True
+
     def action_cursor_down(self) -> None:
         """Move to the next row."""
         self.move_cursor(self._cursor_row + 1)
@@ -562,6 +570,9 @@ class EventTable(ScrollView, can_focus=True):
     def watch_empty_message(self) -> None:
         if not len(self._model):
             self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_cursor_into_view()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
