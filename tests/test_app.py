@@ -1,0 +1,234 @@
+"""Pilot tests of the whole app on the bundled sample: they assert state, not pixels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trailtui.engine.query import compile_query, run_filter
+from trailtui.ui.app import TrailApp
+from trailtui.ui.widgets.event_table import EventTable
+from trailtui.ui.widgets.filter_bar import FilterBar
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "cloudtrail_log.json"
+WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export")
+
+
+async def settle(app: TrailApp, pilot) -> None:
+    """Wait until the app's own workers are done (the directory tree's worker never finishes)."""
+    for _ in range(400):
+        busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
+        if not busy and app.main_screen is not None and not app.main_screen.loading:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.05)
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press("space" if char == " " else char)
+
+
+def sample_records() -> list[dict]:
+    return json.loads(SAMPLE.read_text())["Records"]
+
+
+@pytest.fixture
+def sample() -> Path:
+    if not SAMPLE.exists():
+        pytest.skip("samples/cloudtrail_log.json is missing")
+    return SAMPLE
+
+
+async def test_loads_the_sample_and_shows_every_event(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        assert len(app.main_screen.store) == len(sample_records())
+        assert table.row_count == len(sample_records())
+        # Default order is by event time.
+        times = [table.model.cells(i)[0] for i in range(table.row_count)]
+        assert times == sorted(times)
+
+
+async def test_typing_a_filter_narrows_the_table_and_reports_the_count(sample: Path) -> None:
+    expected = [r for r in sample_records() if (r.get("userIdentity") or {}).get("userName") == "glitch"]
+    assert expected, "the sample must contain glitch's events"
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await type_text(pilot, '.userIdentity.userName == "glitch"')
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        assert table.row_count == len(expected)
+        ids = {table.model.row_id(i) for i in range(table.row_count)}
+        store = app.main_screen.store
+        assert {store.record(r)["eventID"] for r in ids} == {r["eventID"] for r in expected}
+        status = app.main_screen.query_one(FilterBar)
+        assert f"{len(expected):,} of {len(store):,} events" in status.status_text
+
+
+async def test_a_syntax_error_keeps_the_last_good_result(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await type_text(pilot, '.eventName == "GetObject"')
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        good = table.row_count
+        assert 0 < good < len(app.main_screen.store)
+        await type_text(pilot, " and (")
+        await settle(app, pilot)
+        bar = app.main_screen.query_one(FilterBar)
+        assert bar.has_class("-error")
+        assert table.row_count == good
+
+
+async def test_sort_by_event_name_descending(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        table.focus()
+        await pilot.press("right")  # cursor column: Event
+        await pilot.press("S")
+        await settle(app, pilot)
+        names = [table.model.cells(i)[1] for i in range(table.row_count)]
+        assert names == sorted(names, reverse=True)
+        assert app.main_screen.sort.key == "event" and app.main_screen.sort.descending
+
+
+async def test_detail_shows_the_whole_selected_event(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        table.focus()
+        await pilot.press("down", "down")
+        row = table.cursor_row_id
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        from trailtui.ui.screens.detail import DetailScreen
+        from trailtui.ui.widgets.detail_view import DetailView
+
+        assert isinstance(app.screen, DetailScreen)
+        view = app.screen.query_one(DetailView)
+        for _ in range(40):
+            if view.is_complete:
+                break
+            await pilot.pause(0.05)
+        text = "\n".join(view.line(i).text for i in range(view.line_count))
+        record = app.main_screen.store.record(row)
+        assert json.loads(text) == record
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.screen is app.main_screen
+
+
+async def test_pivot_on_user_then_back_restores_the_view(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        await pilot.press("slash")
+        await type_text(pilot, '.eventName == "AttachUserPolicy"')
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        table.focus()
+        before_filter = screen.filter_text
+        before_rows = table.row_count
+        selected = table.cursor_row_id
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert screen.filter_text.startswith("select(actor_key == ")
+        key = screen.store.field("actor_key")[selected]
+        expected = [r for r in range(len(screen.store)) if screen.store.field("actor_key")[r] == key]
+        assert sorted(table.model.row_id(i) for i in range(table.row_count)) == expected
+        assert len(screen.crumbs) == 2
+        await pilot.press("backspace")
+        await settle(app, pilot)
+        assert screen.filter_text == before_filter
+        assert table.row_count == before_rows
+        assert table.cursor_row_id == selected
+        assert screen.crumbs == ["all"]
+
+
+async def test_copy_puts_the_view_as_tsv_with_a_header_on_the_clipboard(sample: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await type_text(pilot, '.eventName == "AttachUserPolicy"')
+        await settle(app, pilot)
+        table = app.main_screen.query_one(EventTable)
+        table.focus()
+        await pilot.press("y")
+        await settle(app, pilot)
+        for _ in range(40):
+            if app.clipboard:
+                break
+            await pilot.pause(0.05)
+        lines = app.clipboard.splitlines()
+        assert lines[0].split("\t")[:3] == ["Time", "Event", "Source"]
+        assert len(lines) == 1 + table.row_count
+        assert all("AttachUserPolicy" in line for line in lines[1:])
+
+
+async def test_a_newer_filter_supersedes_an_older_one(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        screen.apply_filter('.eventSource == "s3.amazonaws.com"')
+        screen.apply_filter('.eventName == "AttachUserPolicy"')
+        screen.filter_text = '.eventName == "AttachUserPolicy"'
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        expected = run_filter(screen.store, compile_query('.eventName == "AttachUserPolicy"')).rows
+        assert sorted(table.model.row_id(i) for i in range(table.row_count)) == list(expected)
+        assert screen.applied_generation == screen.generation
+
+
+async def test_projection_filter_becomes_the_columns(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        bar = screen.query_one(FilterBar)
+        bar.value = '.Records[] | select(.eventSource == "s3.amazonaws.com") | [.eventTime, .eventName, .userIdentity.userName // "N/A"]'
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        labels = [c.label for c in table.model.columns]
+        assert labels == [".eventTime", ".eventName", '.userIdentity.userName // "N/A"']
+        first = table.model.cells(0)
+        assert first[1].startswith(("Get", "Put", "List", "Delete", "Head", "Create"))
+
+
+async def test_opens_with_nothing_loaded_and_says_what_to_do() -> None:
+    app = TrailApp(paths=[])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        table = app.main_screen.query_one(EventTable)
+        assert table.row_count == 0
+        assert "open" in table.empty_message.lower()
+
+
+async def test_an_unreadable_file_is_reported_and_the_rest_loads(sample: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json.gz"
+    bad.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    app = TrailApp(paths=[str(bad), str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        assert len(screen.store) == len(sample_records())
+        assert any("broken.json.gz" in p for p in screen.problems)
