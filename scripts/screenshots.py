@@ -1,0 +1,121 @@
+"""Regenerate the pictures in screenshots/ by driving the app on the bundled sample.
+
+    .venv/bin/python scripts/screenshots.py            # SVG and PNG, 160x50
+    .venv/bin/python scripts/screenshots.py --size 80x24
+
+Each picture is an SVG from Textual's own screenshot, plus a PNG rendered with cairosvg using a
+monospace font this machine has (the SVG asks for Fira Code, which is rarely installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from trailtui.ui.app import TrailApp  # noqa: E402
+
+SAMPLE = REPO / "samples" / "cloudtrail_log.json"
+OUT = REPO / "screenshots"
+WORK_GROUPS = ("load", "filter")
+
+PROJECTION = (
+    '.Records[] | select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=="wareville-care4wares")'
+    ' | [.eventTime, .eventName, .userIdentity.userName // "N/A",.requestParameters.bucketName // "N/A",'
+    ' .requestParameters.key // "N/A", .sourceIPAddress // "N/A"]'
+)
+
+
+async def settle(app: TrailApp, pilot) -> None:
+    for _ in range(400):
+        busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
+        if not busy and app.main_screen is not None and not app.main_screen.loading:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+def to_png(svg: Path) -> Path:
+    import cairosvg
+
+    text = svg.read_text(encoding="utf-8")
+    text = re.sub(r"Fira Code", "DejaVu Sans Mono", text)
+    png = svg.with_suffix(".png")
+    cairosvg.svg2png(bytestring=text.encode("utf-8"), write_to=str(png))
+    return png
+
+
+async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
+    from trailtui.ui.widgets.event_table import EventTable
+    from trailtui.ui.widgets.filter_bar import FilterBar
+
+    written: list[Path] = []
+    app = TrailApp(paths=[str(SAMPLE)])
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+
+        def save(name: str) -> None:
+            path = OUT / f"{name}{suffix}.svg"
+            app.save_screenshot(filename=path.name, path=str(OUT))
+            written.append(path)
+
+        save("main")
+
+        bar = screen.query_one(FilterBar)
+        bar.value = PROJECTION
+        await settle(app, pilot)
+        screen.query_one(EventTable).focus()
+        save("filter-projection")
+
+        bar.value = '.userIdentity.userName == "glitch"'
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        table.focus()
+        for _ in range(3):
+            await pilot.press("down")
+        await pilot.press("i")
+        await settle(app, pilot)
+        save("pivot-ip")
+
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        save("detail")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+
+        await pilot.press("o")
+        await pilot.pause(0.5)
+        save("loader")
+        await pilot.press("o")
+        await pilot.pause(0.2)
+
+        screen.query_one(EventTable).focus()
+        await pilot.press("question_mark")
+        await pilot.pause(0.5)
+        save("help")
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="160x50", help="terminal size WIDTHxHEIGHT")
+    parser.add_argument("--no-png", action="store_true", help="only write SVG files")
+    options = parser.parse_args()
+    width, height = (int(x) for x in options.size.split("x"))
+    suffix = "" if (width, height) == (160, 50) else f"-{width}x{height}"
+    OUT.mkdir(exist_ok=True)
+    for svg in asyncio.run(shoot((width, height), suffix)):
+        print(svg.relative_to(REPO))
+        if not options.no_png:
+            print(to_png(svg).relative_to(REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
