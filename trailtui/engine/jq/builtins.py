@@ -186,7 +186,10 @@ def op_mul(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if (ta is int or ta is float) and (tb is int or tb is float):
         a, b = _dbl(a, b)
-        return norm_num(a * b)
+        r = a * b
+        if r == 0 and type(r) is int and (a < 0) != (b < 0):
+            return -0.0
+        return norm_num(r)
     if ta is str and (tb is int or tb is float):
         return _repeat(a, b)
     if tb is str and (ta is int or ta is float):
@@ -203,7 +206,7 @@ def op_div(a: Any, b: Any) -> Any:
             raise JqRuntimeError(f"{desc(a)} and {desc(b)} cannot be divided because the divisor is zero")
         a, b = _dbl(a, b)
         r = a / b
-        if ta is int and tb is int and r.is_integer() and abs(r) < 2 ** 53:
+        if ta is int and tb is int and r.is_integer() and abs(r) < 2 ** 53 and r != 0:
             return int(r)
         return r
     if ta is str and tb is str:
@@ -261,6 +264,8 @@ BINOPS: Dict[str, Callable] = {
 
 def negate(x: Any) -> Any:
     if _isnum(x):
+        if x == 0:
+            return -float(x)
         return -x
     raise JqRuntimeError(f"{desc(x)} cannot be negated")
 
@@ -979,6 +984,8 @@ def _has(v, k):
         return k in v
     if t is list and _isnum(k):
         return 0 <= k < len(v)
+    if v is None and (type(k) is str or _isnum(k)):
+        return False
     raise JqRuntimeError(f"Cannot check whether {type_name(v)} has a {type_name(k)} key")
 
 
@@ -1060,14 +1067,14 @@ def _tonumber(v):
 @valfn("ascii_downcase")
 def _ascii_downcase(v):
     if type(v) is not str:
-        raise JqRuntimeError(f"{desc(v)} cannot be ascii_downcased" if False else "ascii_downcase input must be a string")
+        raise JqRuntimeError("explode input must be a string")
     return v.translate(_LOWER)
 
 
 @valfn("ascii_upcase")
 def _ascii_upcase(v):
     if type(v) is not str:
-        raise JqRuntimeError("ascii_upcase input must be a string")
+        raise JqRuntimeError("explode input must be a string")
     return v.translate(_UPPER)
 
 
@@ -1742,7 +1749,6 @@ def normals: select(isnormal);
 def recurse(f; cond): def r: ., (f | select(cond) | r); r;
 def to_entries_: to_entries;
 def with_entries(f): to_entries | map(f) | from_entries;
-def leaf_paths: paths(scalars);
 def in(xs): . as $x | xs | has($x);
 def combinations: if length == 0 then [] else .[0][] as $x | (.[1:] | combinations) as $w | [$x] + $w end;
 def combinations(n): . as $dot | [range(n)] | map($dot) | combinations;

@@ -257,25 +257,30 @@ class Compiler:
     def c_Index(self, node: A.Index, scope: Scope) -> Code:
         cpath = A.path_of(node)
         if cpath is not None and cpath and all(type(k) is str for k in cpath):
-            code = _const_path_code(cpath)
-        else:
-            tgt = self.compile(node.target, scope)
-            key = self.compile(node.index, scope)
-            code = _index_code(tgt, key)
-        if node.optional:
-            code = _try_code(code, None)
-        return code
+            return _const_path_code(cpath)
+        tgt = self.compile(node.target, scope)
+        key = self.compile(node.index, scope)
+        return _index_code(tgt, key, node.optional)
 
     def c_Slice(self, node: A.Slice, scope: Scope) -> Code:
         tgt = self.compile(node.target, scope)
         st = self.compile(node.start, scope) if node.start is not None else const_code(None)
         en = self.compile(node.end, scope) if node.end is not None else const_code(None)
 
+        optional = node.optional
+
         def run(v, env):
             for s in st.run(v, env):
                 for e in en.run(v, env):
                     for t in tgt.run(v, env):
-                        yield do_slice(t, s, e)
+                        if optional:
+                            try:
+                                r = do_slice(t, s, e)
+                            except JqRuntimeError:
+                                continue
+                            yield r
+                        else:
+                            yield do_slice(t, s, e)
 
         tpaths = value_paths(tgt)
 
@@ -285,9 +290,15 @@ class Compiler:
                     for tp, tv in tpaths(p, v, env):
                         if tp is None:
                             raise near_access({"start": s, "end": e}, tv)
-                        yield tp + ({"start": s, "end": e},), (None if tv is None else do_slice(tv, s, e))
+                        try:
+                            r = None if tv is None else do_slice(tv, s, e)
+                        except JqRuntimeError:
+                            if optional:
+                                continue
+                            raise
+                        yield tp + ({"start": s, "end": e},), r
         opt = None
-        if tgt.single and st.single and en.single:
+        if tgt.single and st.single and en.single and not optional:
             so, eo, to = st.opt, en.opt, tgt.opt
 
             def opt(v, env):
@@ -297,13 +308,20 @@ class Compiler:
             code = Code(lambda v, env: (opt(v, env),), opt, True, paths)
         else:
             code = Code(run, None, False, paths)
-        if node.optional:
-            code = _try_code(code, None)
         return code
 
     def c_Iterate(self, node: A.Iterate, scope: Scope) -> Code:
         tgt = self.compile(node.target, scope)
-        if tgt.single:
+        optional = node.optional
+        if optional:
+            def run(v, env):
+                for t in tgt.run(v, env):
+                    tt = type(t)
+                    if tt is list:
+                        yield from t
+                    elif tt is dict:
+                        yield from t.values()
+        elif tgt.single:
             to = tgt.opt
 
             def run(v, env):
@@ -316,21 +334,18 @@ class Compiler:
 
         def paths(p, v, env):
             for tp, tv in tpaths(p, v, env):
-                if tp is None:
-                    raise near_iterate(tv)
                 t = type(tv)
+                if tp is None and (t is list or t is dict or not optional):
+                    raise near_iterate(tv)
                 if t is list:
                     for i, x in enumerate(tv):
                         yield tp + (i,), x
                 elif t is dict:
                     for k, x in tv.items():
                         yield tp + (k,), x
-                else:
+                elif not optional:
                     iter_values(tv)
-        code = Code(run, None, False, paths)
-        if node.optional:
-            code = _try_code(code, None)
-        return code
+        return Code(run, None, False, paths)
 
     # -- constructors
     def c_StringInterp(self, node: A.StringInterp, scope: Scope) -> Code:
@@ -425,10 +440,9 @@ class Compiler:
                 return
             kc, vc = entries[i]
             for k in kc.run(v, env):
-                if type(k) is not str:
-                    raise JqRuntimeError(f"Object keys must be strings" if k is None and False else
-                                         f"Cannot use {desc(k)} as object key")
                 for x in vc.run(v, env):
+                    if type(k) is not str:
+                        raise JqRuntimeError(f"Cannot use {desc(k)} as object key")
                     acc.append((k, x))
                     yield from gen(i + 1, v, env, acc)
                     acc.pop()
@@ -462,7 +476,7 @@ class Compiler:
         from .builtins import negate
         e = self.compile(node.expr, scope)
         if e.const is not _NOCONST and type(e.const) in (int, float):
-            return const_code(-e.const)
+            return const_code(negate(e.const))
         return _map1(e, negate)
 
     def c_Binary(self, node: A.Binary, scope: Scope) -> Code:
@@ -1085,7 +1099,7 @@ def _const_path_code(cpath: Tuple[str, ...]) -> Code:
     return code_from_opt(optn, True, pathsn)
 
 
-def _index_code(tgt: Code, key: Code) -> Code:
+def _index_code(tgt: Code, key: Code, optional: bool = False) -> Code:
     tpaths = value_paths(tgt)
     kr, tr = key.run, tgt.run
 
@@ -1094,9 +1108,27 @@ def _index_code(tgt: Code, key: Code) -> Code:
             for tp, tv in tpaths(p, v, env):
                 if tp is None:
                     raise near_access(k, tv)
-                yield tp + (k,), (None if tv is None and type(k) in (str, int, float, dict) else index(tv, k))
+                if tv is None and type(k) in (str, int, float, dict):
+                    yield tp + (k,), None
+                    continue
+                try:
+                    r = index(tv, k)
+                except JqRuntimeError:
+                    if optional:
+                        continue
+                    raise
+                yield tp + (k,), r
     if tgt.single and key.single:
         to, ko = tgt.opt, key.opt
+        if optional:
+            def opt_o(v, env):
+                k = ko(v, env)
+                t = to(v, env)
+                try:
+                    return index(t, k)
+                except JqRuntimeError:
+                    return EMPTY
+            return code_from_opt(opt_o, False, paths)
         if key.const is not _NOCONST:
             kc = key.const
 
@@ -1111,7 +1143,14 @@ def _index_code(tgt: Code, key: Code) -> Code:
     def run(v, env):
         for k in kr(v, env):
             for t in tr(v, env):
-                yield index(t, k)
+                if optional:
+                    try:
+                        r = index(t, k)
+                    except JqRuntimeError:
+                        continue
+                    yield r
+                else:
+                    yield index(t, k)
     return Code(run, paths=paths)
 
 

@@ -103,12 +103,25 @@ def strptime(v: Any, fmt: Any) -> list:
     tz = None
     if "%z" in f:
         pass
+    rest = None
     try:
-        dt = datetime.strptime(s, f.replace("%Z", "%Z"))
-    except ValueError:
-        raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"")
+        dt = datetime.strptime(s, f)
+    except ValueError as e:
+        msg = str(e)
+        if msg.startswith("unconverted data remains: "):
+            # glibc's strptime stops early; jq then appends the unparsed remainder
+            rest = msg[len("unconverted data remains: "):]
+            try:
+                dt = datetime.strptime(s[: len(s) - len(rest)], f)
+            except ValueError:
+                raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
+        else:
+            raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     tt = dt.timetuple()
-    return [tt.tm_year, tt.tm_mon - 1, tt.tm_mday, tt.tm_hour, tt.tm_min, tt.tm_sec,
-            (tt.tm_wday + 1) % 7, tt.tm_yday - 1]
+    out: list = [tt.tm_year, tt.tm_mon - 1, tt.tm_mday, tt.tm_hour, tt.tm_min, tt.tm_sec,
+                 (tt.tm_wday + 1) % 7, tt.tm_yday - 1]
+    if rest is not None:
+        out.append(rest)
+    return out

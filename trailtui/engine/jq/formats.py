@@ -42,13 +42,13 @@ def _csv_field(x: Any, fmt: str) -> str:
 
 def _csv(v: Any) -> str:
     if type(v) is not list:
-        raise JqRuntimeError(f"{desc(v)} cannot be csv-formatted, only an array can be")
+        raise JqRuntimeError(f"{desc(v)} cannot be csv-formatted, only array")
     return ",".join(_csv_field(x, "csv") for x in v)
 
 
 def _tsv(v: Any) -> str:
     if type(v) is not list:
-        raise JqRuntimeError(f"{desc(v)} cannot be tsv-formatted, only an array can be")
+        raise JqRuntimeError(f"{desc(v)} cannot be tsv-formatted, only array")
     return "\t".join(_csv_field(x, "tsv") for x in v)
 
 
@@ -91,28 +91,18 @@ def _b64(v: Any) -> str:
     return base64.b64encode(tostring(v).encode("utf-8", "surrogatepass")).decode("ascii")
 
 
+_B64 = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
 def _b64d(v: Any) -> str:
     s = tostring(v)
     data = s.rstrip("=")
-    raw = data.encode("utf-8", "surrogatepass")
-    try:
-        out = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        # jq decodes leniently up to the first invalid character
-        good = bytearray()
-        for ch in raw:
-            if ch in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/":
-                good.append(ch)
-            else:
-                break
-        if len(good) % 4 == 1:
-            good = good[:-1]
-        try:
-            out = base64.b64decode(bytes(good) + b"=" * (-len(good) % 4))
-        except (binascii.Error, ValueError):
-            raise JqRuntimeError(f"{desc(v)} is not valid base64 data")
-    if len(raw) % 4 == 1:
-        raise JqRuntimeError(f"{desc(v)} trailing base64 data") if False else None
+    if any(c not in _B64 for c in data):
+        raise JqRuntimeError(f"{desc(v)} is not valid base64 data")
+    if len(data) % 4 == 1:
+        raise JqRuntimeError(f"{desc(v)} trailing base64 byte found")
+    raw = data.encode("ascii")
+    out = base64.b64decode(raw + b"=" * (-len(raw) % 4))
     return out.decode("utf-8", "replace")
 
 

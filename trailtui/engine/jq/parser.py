@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, List, Optional, Tuple
 
 from . import ast as A
@@ -21,6 +22,8 @@ _FIELD = re.compile(r"\.[a-zA-Z_][a-zA-Z_0-9]*")
 _OPS = ["|=", "+=", "-=", "*=", "/=", "%=", "//=", "==", "!=", "<=", ">=", "//", "..",
         ".", "[", "]", "{", "}", "(", ")", "|", ",", ":", ";", "=", "<", ">", "+", "-", "*", "/",
         "%", "?"]
+_DIGITS = frozenset("0123456789")
+_IDSTART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _CONSTS = {"true": True, "false": False, "null": None}
 _ESC = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
@@ -69,7 +72,7 @@ class _Lexer:
                 toks.append(Tok("str", parts, i))
                 i = j
                 continue
-            if c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
+            if c in _DIGITS or (c == "." and i + 1 < n and src[i + 1] in _DIGITS):
                 m = _NUM.match(src, i)
                 text = m.group(0)
                 if re.fullmatch(r"[0-9]+", text):
@@ -79,12 +82,12 @@ class _Lexer:
                 toks.append(Tok("num", val, i))
                 i = m.end()
                 continue
-            if c == "." and i + 1 < n and (src[i + 1].isalpha() or src[i + 1] == "_"):
+            if c == "." and i + 1 < n and src[i + 1] in _IDSTART:
                 m = _FIELD.match(src, i)
                 toks.append(Tok("field", m.group(0)[1:], i))
                 i = m.end()
                 continue
-            if c.isalpha() or c == "_":
+            if c in _IDSTART:
                 m = _IDENT.match(src, i)
                 toks.append(Tok("ident", m.group(0), i))
                 i = m.end()
@@ -736,7 +739,27 @@ def tokenize(src: str) -> List[Tok]:
 
 def parse(src: str) -> A.Node:
     """Parse a jq program into an AST (raises JqSyntaxError / JqUnsupported)."""
-    return Parser(src, tokenize(src)).parse_program()
+    with deep_recursion():
+        try:
+            return Parser(src, tokenize(src)).parse_program()
+        except RecursionError:
+            raise JqSyntaxError("program too deeply nested", 0, src) from None
+
+
+RUNTIME_RECURSION_LIMIT = 20000
+_COMPILE_RECURSION_LIMIT = 100000
+
+
+class deep_recursion:
+    """Raise the recursion limit while parsing/compiling (pure-Python recursion only), then settle it
+    at ``RUNTIME_RECURSION_LIMIT``, which deep values can reach without exhausting the C stack."""
+
+    def __enter__(self) -> None:
+        if sys.getrecursionlimit() < _COMPILE_RECURSION_LIMIT:
+            sys.setrecursionlimit(_COMPILE_RECURSION_LIMIT)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(RUNTIME_RECURSION_LIMIT)
 
 
 def parse_defs(src: str) -> List[Tuple[str, Tuple[str, ...], A.Node, int]]:

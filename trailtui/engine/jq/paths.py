@@ -291,4 +291,4 @@ def iter_values(v: Any) -> Iterable[Any]:
         return v
     if t is dict:
         return v.values()
-    raise JqRuntimeError(f"Cannot iterate over {desc(v)}" if v is not None else "Cannot iterate over null")
+    raise JqRuntimeError(f"Cannot iterate over {desc(v)}")

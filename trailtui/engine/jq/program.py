@@ -10,7 +10,7 @@ from . import ast as A
 from .builtins import JQ_DEFS, NATIVES
 from .compiler import EMPTY, Code, Compiler, Scope, VAR
 from .errors import BreakSignal, JqCompileError, JqRuntimeError, JqSyntaxError
-from .parser import parse, parse_defs
+from .parser import deep_recursion, parse, parse_defs
 
 _lock = threading.Lock()
 _builtin_scope: Optional[Scope] = None
@@ -110,11 +110,9 @@ def compile_program(src: str, prelude: Optional[str] = None, *,
     if names:
         scope = scope.bind(names)
     comp = Compiler(src, NATIVES)
-    old = sys.getrecursionlimit()
-    try:
-        if old < 20000:
-            sys.setrecursionlimit(20000)
-        code = comp.compile(tree, scope)
-    except RecursionError:
-        raise JqSyntaxError("program too deeply nested", 0, src) from None
+    with deep_recursion():
+        try:
+            code = comp.compile(tree, scope)
+        except RecursionError:
+            raise JqSyntaxError("program too deeply nested", 0, src) from None
     return Program(src, tree, code)

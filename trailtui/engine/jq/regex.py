@@ -88,6 +88,25 @@ def translate(pat: str) -> str:
     return "".join(out)
 
 
+_MESSAGES = (
+    ("unterminated character set", "premature end of char-class"),
+    ("missing ), unterminated subpattern", "end pattern with unmatched parenthesis"),
+    ("unbalanced parenthesis", "unmatched close parenthesis"),
+    ("nothing to repeat", "target of repeat operator is not specified"),
+    ("multiple repeat", "nested repeat operator"),
+    ("bad escape (end of pattern)", "end pattern at escape"),
+    ("min repeat greater than max repeat", "upper is smaller than lower in repeat range"),
+)
+
+
+def _onig_message(py: str) -> str:
+    """Oniguruma's wording for the common syntax errors Python's ``re`` reports differently."""
+    for frag, onig in _MESSAGES:
+        if py.startswith(frag):
+            return onig
+    return py
+
+
 @lru_cache(maxsize=512)
 def compile_re(pat: str, flags: Optional[str]) -> tuple:
     g = False
@@ -113,7 +132,7 @@ def compile_re(pat: str, flags: Optional[str]) -> tuple:
     try:
         rx = re.compile(translate(pat), f)
     except (re.error, ValueError, IndexError) as e:
-        raise JqRuntimeError(f"{pat} (at offset 0) is not a valid regex: {e}")
+        raise JqRuntimeError(f"Regex failure: {_onig_message(str(e))}")
     names = {idx: name for name, idx in rx.groupindex.items()}
     return rx, g, noempty, names
 

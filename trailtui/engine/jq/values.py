@@ -141,8 +141,9 @@ def trunc_dump(v: Any, limit: int = 30) -> str:
     b = s.encode("utf-8", "surrogatepass")
     if len(b) < limit:
         return s
-    keep = limit - 4 if type(v) is int else limit - 5
-    return b[:keep].decode("utf-8", "ignore") + ("...\"" if type(v) is str else "...")
+    closer = {str: '"', list: "]", dict: "}"}.get(type(v), "")
+    keep = limit - 4 - len(closer)
+    return b[:keep].decode("utf-8", "ignore") + "..." + closer
 
 
 def desc(v: Any) -> str:
