@@ -476,7 +476,8 @@ class Compiler:
         from .builtins import negate
         e = self.compile(node.expr, scope)
         if e.const is not _NOCONST and type(e.const) in (int, float):
-            return const_code(negate(e.const))
+            # jq folds a negated literal into a literal: `-0` prints as 0
+            return const_code(-e.const if e.const != 0 else 0)
         return _map1(e, negate)
 
     def c_Binary(self, node: A.Binary, scope: Scope) -> Code:

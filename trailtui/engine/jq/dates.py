@@ -108,7 +108,7 @@ def strptime(v: Any, fmt: Any) -> list:
         dt = datetime.strptime(s, f)
     except ValueError as e:
         msg = str(e)
-        if msg.startswith("unconverted data remains: "):
+        if msg.startswith("unconverted data remains: ") and msg[26:27].isspace():
             # glibc's strptime stops early; jq then appends the unparsed remainder
             rest = msg[len("unconverted data remains: "):]
             try:
