@@ -198,6 +198,10 @@ def parse_prefix(buf: Buffer, start: int, window: int = 1 << 16) -> tuple[Any, i
         return value, end
 
 
+_KEY_AFTER_BRACE = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
+"""An object's opening bytes up to its first key: what the next element or value probably begins with."""
+
+
 def _resync(buf: Buffer, start: int) -> int:
     """Where the next top-level value probably starts after a broken one that began at ``start``."""
     data = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
@@ -209,17 +213,105 @@ def _resync(buf: Buffer, start: int) -> int:
     return best
 
 
-def iter_values(buf: Buffer, start: int = 0) -> Iterator[tuple[int, Any, Optional[JsonError]]]:
+def _parse_guessed(buf: Buffer, start: int, probe: bytes) -> Optional[tuple[Any, int]]:
+    """Parse the value at ``start`` by guessing its end at the next occurrence of ``probe`` (the bytes that
+    began the first value, e.g. ``{"version"``). A guess is right exactly when the span parses, because the
+    span starts at a true value start; a cut inside the value fails with an error at the cut, and the next
+    occurrence is tried. None when guessing does not work out (the caller falls back to `parse_prefix`).
+    Raises `JsonError` for an error that is not caused by the cut."""
+    mv = memoryview(buf)
+    n = len(buf)
+    cand = buf.find(probe, start + 1)  # type: ignore[union-attr]
+    for _ in range(8):
+        end = n if cand < 0 else cand
+        try:
+            return loads(mv[start:end]), end
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith(TRAILING):
+                nxt = char_to_byte(buf, start, exc.pos)
+                return loads(mv[start:nxt]), nxt
+            at = error_offset(exc, buf, start, end)
+            if end == n or at < end - 4:
+                raise JsonError(exc.msg, at) from None
+        cand = buf.find(probe, cand + 1)  # type: ignore[union-attr]
+    return None
+
+
+def _parse_group(buf: Buffer, starts: list[int]) -> tuple[Optional[list[Any]], int]:
+    """Parse the values that begin at ``starts`` (the last entry only ends the group) in one call, by
+    joining them with commas into an array (one copy).
+
+    Returns ``(values, -1)`` only when every guessed start was right: a start inside a nested value makes
+    the join a syntax error, and one inside a string merges two pieces into one element, so the count
+    would not match. Otherwise ``(None, k)``, where ``k`` is the piece the syntax error fell in (the
+    pieces before it are probably fine), or -1 when that is unknown.
+    """
+    mv = memoryview(buf)
+    pieces = [mv[a:b] for a, b in zip(starts, starts[1:])]
+    joined = b"[" + b",".join(pieces) + b"]"
+    try:
+        values = loads(joined)
+    except orjson.JSONDecodeError as exc:
+        at = error_offset(exc, joined)
+        offset, k = 1, 0
+        for k, piece in enumerate(pieces):
+            offset += len(piece) + 1
+            if at < offset:
+                break
+        return None, k
+    except (ValueError, RecursionError):
+        return None, -1
+    if not isinstance(values, list) or len(values) != len(pieces):
+        return None, -1
+    return values, -1
+
+
+def iter_values(
+    buf: Buffer, start: int = 0, target: int = 2 << 20
+) -> Iterator[tuple[int, Any, Optional[JsonError]]]:
     """Yield ``(offset, value, None)`` for each JSON value in ``buf`` from ``start`` on.
 
-    A broken value yields ``(offset, None, JsonError)`` and reading resumes at the next line that starts
-    with ``{``/``[`` or the next ``}{`` — so one bad value costs only itself.
+    Values usually begin alike (same first key), so where the next ones begin is guessed from those bytes
+    and about ``target`` bytes of values are parsed at once (`_parse_group`); values that do not fit the
+    guess are read one by one (`_parse_guessed`, `parse_prefix`). A broken value yields
+    ``(offset, None, JsonError)`` and reading resumes at the next line that starts with ``{``/``[`` or the
+    next ``}{`` — so one bad value costs only itself.
     """
     n = len(buf)
     pos = skip_ws(buf, start)
+    probes: list[bytes] = []  # how values began so far, e.g. b'{"eventVersion"'
+    finder: Optional[re.Pattern[bytes]] = None
+
+    def learn(at: int) -> None:
+        nonlocal finder
+        match = _KEY_AFTER_BRACE.match(buf, at)
+        if match is not None and len(probes) < 32 and match.group() not in probes:
+            probes.append(bytes(match.group()))
+            finder = re.compile(b"|".join(re.escape(p) for p in probes))
+
+    learn(pos)
+    single_until = pos  # values before this offset are read one by one (after a failed group)
     while pos < n:
+        if finder is not None and pos >= single_until:
+            starts = [pos] + [m.start() for m in finder.finditer(buf, pos + 1, min(n, pos + target))]
+            if len(starts) > 2:
+                values, bad = _parse_group(buf, starts)
+                if values is None and bad > 1:
+                    # the values before the piece that broke the join are read together after all
+                    starts = starts[: bad + 1]
+                    values, _ = _parse_group(buf, starts)
+                    single_until = starts[-1] + 1
+                if values is not None:
+                    for offset, value in zip(starts, values):
+                        yield offset, value, None
+                    pos = starts[-1]
+                    continue
+                single_until = starts[-1] if bad < 0 else pos + 1
         try:
-            value, nxt = parse_prefix(buf, pos)
+            found = _parse_guessed(buf, pos, probes[0]) if probes else None
+            if found is None:
+                found = parse_prefix(buf, pos)
+            value, nxt = found
         except JsonError as err:
             yield pos, None, err
             nxt = _resync(buf, pos)
@@ -229,12 +321,13 @@ def iter_values(buf: Buffer, start: int = 0) -> Iterator[tuple[int, Any, Optiona
             continue
         yield pos, value, None
         pos = skip_ws(buf, nxt)
+        if pos < n:
+            learn(pos)
 
 
 ARRAY_HEAD = re.compile(rb'[ \t\r\n]*(?:\{[ \t\r\n]*"([^"\\]{1,64})"[ \t\r\n]*:[ \t\r\n]*)?\[')
 """A document whose bulk is one array: ``[`` or ``{"<first key>": [``."""
 
-_KEY_AFTER_BRACE = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
 
 
 def array_head(buf: Buffer, start: int = 0) -> Optional[tuple[Optional[str], int]]:

@@ -47,9 +47,9 @@ from .sniff import CWL_EXPORT_PREFIX, describe, is_digest, looks_like_record, s3
 
 __all__ = ["load", "load_all", "count_inputs", "expand_paths"]
 
-SPLIT_THRESHOLD = 16 << 20
+SPLIT_THRESHOLD = 8 << 20
 """Documents larger than this are parsed in slices (when their bulk is one array)."""
-SLICE_TARGET = 4 << 20
+SLICE_TARGET = 2 << 20
 """Approximate size of one parsed slice of a big document."""
 HEAD_SIZE = 1 << 20
 """How much decompressed content is looked at to recognise the shape."""
@@ -358,30 +358,6 @@ class _Stream:
         pending = self._pending
         self._pending = []
         buf = bytearray()
-        if (
-            self.compression is None
-            and self.error is None
-            and self.size_hint > 0
-            and isinstance(self.raw, io.BufferedReader)
-        ):
-            have = sum(len(c) for c in pending)
-            buf = bytearray(max(self.size_hint, have))
-            pos = 0
-            for chunk in pending:
-                buf[pos : pos + len(chunk)] = chunk
-                pos += len(chunk)
-            try:
-                with memoryview(buf) as mv:
-                    while pos < len(buf):
-                        got = self.raw.readinto(mv[pos:])
-                        if not got:
-                            break
-                        pos += got
-                        self.raw_pos += got
-            except OSError as exc:
-                self.error = _StreamError(f"read error at byte {self.raw_pos}: {exc.strerror or exc}", self.raw_pos)
-            del buf[pos:]
-            pending = []
         for chunk in pending:
             buf += chunk
         while True:
