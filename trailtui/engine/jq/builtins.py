@@ -1104,11 +1104,6 @@ def _implode(v):
     return "".join(out)
 
 
-@valfn("ascii")
-def _ascii(v):
-    return _implode([v])
-
-
 def _need_str2(v, x, fn):
     if type(v) is not str or type(x) is not str:
         raise JqRuntimeError(f"{fn}() requires string inputs")
@@ -1422,7 +1417,7 @@ def _regex_valfns() -> None:
     @genfn("match", 1)
     def _m1(v, env, args):
         for r in args[0].run(v, env):
-            yield from R.match_gen(v, r, None)
+            yield from R.match_gen(v, r, None, True)
 
     @genfn("match", 2)
     def _m2(v, env, args):
@@ -1430,13 +1425,13 @@ def _regex_valfns() -> None:
             for fl in args[1].run(v, env):
                 yield from R.match_gen(v, r, fl)
 
-    valfn("test", 1)(lambda v, r: R.test(v, r, None))
+    valfn("test", 1)(lambda v, r: R.test(v, r, None, True))
     valfn("test", 2)(lambda v, r, fl: R.test(v, r, fl))
 
     @genfn("capture", 1)
     def _c1(v, env, args):
         for r in args[0].run(v, env):
-            for m in R.match_gen(v, r, None):
+            for m in R.match_gen(v, r, None, True):
                 yield R.capture_obj(m)
 
     @genfn("capture", 2)
@@ -1773,7 +1768,6 @@ def fromstream(f): { x: null, e: false } as $init
       if .e then .x else empty end);
 def truncate_stream(stream): . as $n | null | stream | . as $input
   | if (.[0] | length) > $n then setpath([0]; .[0][$n:]) else empty end;
-def ascii(i): [i] | implode;
 def IN(s): any(s == .; .);
 def JOIN($idx; idx_expr): [.[] | [., $idx[idx_expr]]];
 def JOIN($idx; stream; idx_expr): stream | [., $idx[idx_expr]];

@@ -247,7 +247,12 @@ class Compiler:
 
     def c_Format(self, node: A.Format, scope: Scope) -> Code:
         from .formats import get_format
-        f = get_format(node.name)
+        try:
+            f = get_format(node.name)
+        except JqRuntimeError as exc:
+            # jq reports an unknown format when it runs, not when it compiles
+            def f(v, exc=exc):
+                raise JqRuntimeError(exc.value)
 
         def opt(v, env):
             return f(v)
@@ -350,7 +355,11 @@ class Compiler:
     # -- constructors
     def c_StringInterp(self, node: A.StringInterp, scope: Scope) -> Code:
         from .formats import get_format, tostring
-        conv = get_format(node.fmt) if node.fmt else tostring
+        try:
+            conv = get_format(node.fmt) if node.fmt else tostring
+        except JqRuntimeError as exc:
+            def conv(v, exc=exc):
+                raise JqRuntimeError(exc.value)
         parts: List[Any] = []
         for p in node.parts:
             if isinstance(p, str):
@@ -475,7 +484,7 @@ class Compiler:
     def c_Neg(self, node: A.Neg, scope: Scope) -> Code:
         from .builtins import negate
         e = self.compile(node.expr, scope)
-        if e.const is not _NOCONST and type(e.const) in (int, float):
+        if isinstance(node.expr, A.Literal) and type(e.const) in (int, float):
             # jq folds a negated literal into a literal: `-0` prints as 0
             return const_code(-e.const if e.const != 0 else 0)
         return _map1(e, negate)
@@ -555,6 +564,7 @@ class Compiler:
         return Code(run)
 
     def c_Alt(self, node: A.Alt, scope: Scope) -> Code:
+        # errors raised by the left side propagate (jq 1.6-1.8 behave so, whatever the manual says)
         left = self.compile(node.left, scope)
         right = self.compile(node.right, scope)
         lr, rr = left.run, right.run
@@ -562,10 +572,7 @@ class Compiler:
             lo, ro = left.opt, right.opt
 
             def opt(v, env):
-                try:
-                    x = lo(v, env)
-                except JqRuntimeError:
-                    x = EMPTY
+                x = lo(v, env)
                 if x is not EMPTY and x is not None and x is not False:
                     return x
                 return ro(v, env)
@@ -573,13 +580,10 @@ class Compiler:
 
         def run(v, env):
             found = False
-            try:
-                for x in lr(v, env):
-                    if x is not None and x is not False:
-                        found = True
-                        yield x
-            except JqRuntimeError:
-                pass
+            for x in lr(v, env):
+                if x is not None and x is not False:
+                    found = True
+                    yield x
             if not found:
                 yield from rr(v, env)
         return Code(run, paths=_alt_paths(left, right))
@@ -1215,13 +1219,10 @@ def _alt_paths(left: Code, right: Code) -> Callable:
 
     def paths(p, v, env):
         found = False
-        try:
-            for q, x in lp(p, v, env):
-                if x is not None and x is not False:
-                    found = True
-                    yield q, x
-        except JqRuntimeError:
-            pass
+        for q, x in lp(p, v, env):
+            if x is not None and x is not False:
+                found = True
+                yield q, x
         if not found:
             yield from rp(p, v, env)
     return paths

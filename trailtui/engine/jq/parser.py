@@ -463,8 +463,6 @@ class Parser:
             return A.Var(t.value, pos=t.pos)
         if k == "fmt":
             self.next()
-            if t.value not in FORMATS:
-                raise self.err(f"{t.value} is not a valid format", t)
             if self.tok.kind == "str":
                 st = self.next()
                 return self.parse_string_tok(st, t.value)
@@ -648,8 +646,6 @@ class Parser:
             elif kt.kind == "str" or kt.kind == "fmt":
                 self.next()
                 if kt.kind == "fmt":
-                    if kt.value not in FORMATS:
-                        raise self.err(f"{kt.value} is not a valid format", kt)
                     if self.tok.kind == "str":
                         key = self.parse_string_tok(self.next(), kt.value)
                     else:

@@ -176,17 +176,27 @@ def _match_obj(m: re.Match, names: dict) -> dict:
     return {"offset": m.start(), "length": m.end() - m.start(), "string": m.group(0), "captures": caps}
 
 
-def match_gen(v: Any, pat: Any, flags: Any) -> Iterator[dict]:
-    if type(pat) is list and flags is None:
-        pat, flags = (pat + [None, None])[:2]
+def _one_arg(pat: Any, flags: Any) -> tuple:
+    """The 1-argument forms accept ``"re"`` or ``["re", "flags"]``."""
+    if type(pat) is list:
+        return (pat + [None, None])[0], (pat + [None, None])[1]
+    if type(pat) is not str:
+        from .values import type_name
+        raise JqRuntimeError(f"{type_name(pat)} not a string or array")
+    return pat, flags
+
+
+def match_gen(v: Any, pat: Any, flags: Any, one_arg: bool = False) -> Iterator[dict]:
+    if one_arg:
+        pat, flags = _one_arg(pat, flags)
     rx, g, noempty, names = _check(v, pat, flags)
     for m in _iter(v, rx, g, noempty):
         yield _match_obj(m, names)
 
 
-def test(v: Any, pat: Any, flags: Any) -> bool:
-    if type(pat) is list and flags is None:
-        pat, flags = (pat + [None, None])[:2]
+def test(v: Any, pat: Any, flags: Any, one_arg: bool = False) -> bool:
+    if one_arg:
+        pat, flags = _one_arg(pat, flags)
     rx, g, noempty, names = _check(v, pat, flags)
     for _ in _iter(v, rx, False, noempty):
         return True
