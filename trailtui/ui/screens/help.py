@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
@@ -71,7 +71,7 @@ def section_for(binding: Binding, node: DOMNode) -> str:
     title = getattr(node, "BINDING_GROUP_TITLE", None)
     if title:
         return title
-    if node is node.app:
+    if isinstance(node, App):
         return "General"
     if isinstance(node, Screen):
         return "Screen"
@@ -198,9 +198,9 @@ class HelpScreen(ModalScreen[None]):
 
     @staticmethod
     def _cheat_sheet() -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=False, ratio=3)
-        table.add_column(ratio=2)
+        table = Table.grid(padding=(0, 0))
+        table.add_column()
         for expression, meaning in CHEAT_SHEET:
-            table.add_row(Text(expression, style="bold"), Text(meaning, style="dim"))
+            table.add_row(Text(expression, style="bold"))
+            table.add_row(Text("    " + meaning, style="dim"))
         return table
