@@ -412,3 +412,15 @@ def test_progress_is_throttled_and_final(tmp_path: Path, monkeypatch: pytest.Mon
     final = progress[-1]
     total = sum(p.stat().st_size for p in paths)
     assert (final.files_done, final.files_total, final.bytes_done, final.bytes_total, final.events) == (200, 200, total, total, 600)
+
+
+def test_broken_value_among_concatenated_values(tmp_path: Path) -> None:
+    """One broken value costs only itself: reading resumes at the next value."""
+    vals = [json.dumps(r) for r in records(40)]
+    vals[17] = vals[17].replace('", "eventName"', '" @ "eventName"')
+    recs, probs, its = run([write(tmp_path / "x.json", "\n".join(json.dumps(json.loads(v), indent=1) if i != 17 else v
+                                                                 for i, v in enumerate(vals)))])
+    assert recs == [r for i, r in enumerate(records(40)) if i != 17]
+    assert len(probs) == 1 and not probs[0].fatal and "unexpected character" in probs[0].message
+    recs, probs, _ = run([write(tmp_path / "y.json", "".join(vals))])  # no separators at all
+    assert recs == [r for i, r in enumerate(records(40)) if i != 17] and len(probs) == 1

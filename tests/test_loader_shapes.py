@@ -639,3 +639,34 @@ def test_any_records_roundtrip(tmp_path: Path, recs: list[dict], shape: str) -> 
     assert not probs
     assert got == json.loads(json.dumps(recs))
     assert [json.dumps(r) for r in got] == [json.dumps(r) for r in recs]
+
+
+def _raw_decode_all(text: str) -> list[Any]:
+    """The stdlib's own reading of values back to back (the reference)."""
+    decoder, out, pos = json.JSONDecoder(), [], 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= len(text):
+            return out
+        value, pos = decoder.raw_decode(text, pos)
+        out.append(value)
+
+
+@pytest.mark.parametrize("sep, indent", [("", None), ("\n", None), ("\n", 2), (" \r\n  ", 1)])
+def test_concatenated_tricky_values_match_stdlib(tmp_path: Path, sep: str, indent: Any) -> None:
+    """Probe bytes inside strings, changing first keys, unicode, big values: read exactly like raw_decode."""
+    values: list[Any] = []
+    for i, rec in enumerate(_tricky(300)):
+        if i % 7 == 0:
+            rec = dict(reversed(list(rec.items())))  # a different first key
+        if i % 50 == 0:
+            rec["blob"] = '{"eventVersion":"1.08"}' * 20_000  # a value far larger than the parse window
+        if i % 11 == 0:
+            rec["nested"] = {"eventVersion": "9", "inner": [{"eventVersion": "8"}]}  # probe inside nested objects
+        values.append(rec)
+    text = sep.join(json.dumps(v, ensure_ascii=False, indent=indent) for v in values)
+    its = items([write(tmp_path / "concat.json", text.encode())])
+    assert not problems(its)
+    assert_same(loaded(its), _raw_decode_all(text))
+    assert done(its)[0].shape == ("jsonl" if sep and indent is None else "concatenated")

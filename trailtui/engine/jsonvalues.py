@@ -213,6 +213,48 @@ def _resync(buf: Buffer, start: int) -> int:
     return best
 
 
+def _parse_guessed(buf: Buffer, start: int, probe: bytes, reach: int = 4 << 20) -> Optional[tuple[Any, int]]:
+    """Parse the value at ``start`` by guessing its end at the next occurrence of ``probe`` (the bytes that
+    began the first value, e.g. ``{"version"``). A guess is right exactly when the span parses, because the
+    span starts at a true value start; a cut inside the value fails with an error at the cut, and the next
+    occurrence is tried. None when guessing does not work out within ``reach`` bytes (the caller falls back
+    to `parse_prefix`). Raises `JsonError` for an error that is not caused by the cut."""
+    mv = memoryview(buf)
+    n = len(buf)
+    limit = min(n, start + reach)
+    cand = buf.find(probe, start + 1, limit)  # type: ignore[union-attr]
+    for _ in range(8):
+        if cand < 0 and limit < n:
+            return None  # never parse an unbounded remainder: orjson reads all of its input first
+        end = n if cand < 0 else cand
+        try:
+            return loads(mv[start:end]), end
+        except orjson.JSONDecodeError as exc:
+            if exc.msg.startswith(TRAILING):
+                nxt = char_to_byte(buf, start, exc.pos)
+                return loads(mv[start:nxt]), nxt
+            at = error_offset(exc, buf, start, end)
+            if end == n or at < end - 4:
+                raise JsonError(exc.msg, at) from None
+        cand = buf.find(probe, cand + 1, limit)  # type: ignore[union-attr]
+    return None
+
+
+_KEY_AFTER_BRACE = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
+"""An object's opening bytes up to its first key: what the next element or value probably begins with."""
+
+
+def _resync(buf: Buffer, start: int) -> int:
+    """Where the next top-level value probably starts after a broken one that began at ``start``."""
+    data = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
+    best = -1
+    for needle, shift in ((b"\n{", 1), (b"\n[", 1), (b"}{", 1)):
+        found = data.find(needle, start + 1)
+        if found >= 0 and (best < 0 or found + shift < best):
+            best = found + shift
+    return best
+
+
 def _parse_guessed(buf: Buffer, start: int, probe: bytes) -> Optional[tuple[Any, int]]:
     """Parse the value at ``start`` by guessing its end at the next occurrence of ``probe`` (the bytes that
     began the first value, e.g. ``{"version"``). A guess is right exactly when the span parses, because the

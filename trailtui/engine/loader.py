@@ -157,9 +157,11 @@ def _expand_one(path: str) -> list[Union[_Input, Problem]]:
 def expand_paths(paths: Sequence[str]) -> list[Union[_Input, Problem]]:
     """The inputs ``paths`` name, in the order given: directories walked recursively in sorted path
     order, glob patterns expanded (sorted), ``-`` kept for stdin; a `Problem` for each missing path."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]  # one path, not a sequence of characters
     out: list[Union[_Input, Problem]] = []
     for path in paths:
-        out.extend(_expand_one(str(path)))
+        out.extend(_expand_one(os.fsdecode(path)))
     return out
 
 
@@ -592,10 +594,8 @@ class _SourceReader:
         self.out: list[LoadItem] = []
         self.held: list[Problem] = []
         self.problems = 0
-        self.shown = 0
         self.first_reason = ""
         self.first_where: tuple[Optional[int], Optional[int]] = (None, None)
-        self.fatal_sent = False
         self.digest = False
         self.controls = 0
         self.container = ""
@@ -610,11 +610,10 @@ class _SourceReader:
             self.partial = partial
         if not self.source.shape:
             self.source.shape = self.wrapper or self.container
-            if self.held:
-                self.seal()
-                self.out.extend(self.held)
-                self.shown += len(self.held)
-                self.held = []
+        if self.held:  # problems met before the first record: now they are not the whole story
+            self.seal()
+            self.out.extend(self.held)
+            self.held = []
         self.recs.append(record)
         self.locs.append(loc)
         self.envs.append(env)
@@ -706,7 +705,6 @@ class _SourceReader:
         if self.source.events or self.recs:
             self.seal()
             self.out.append(item)
-            self.shown += 1
         else:
             self.held.append(item)
 
@@ -747,7 +745,6 @@ class _SourceReader:
             self.out.append(Problem(self.path, self._message(reason), fatal=True, line=line, offset=offset))
         else:
             self.out.extend(self.held)
-            self.shown += len(self.held)
             self.held = []
         if self.problems > MAX_PROBLEMS_SHOWN and source.events:
             hidden = self.problems - MAX_PROBLEMS_SHOWN
@@ -841,7 +838,13 @@ class _SourceReader:
             if last:
                 self.parse_lines([last], lineno, export, True)
         elif last.strip():
-            lineno += 1  # the cut line is lost with the stream
+            # the line the stream was cut in: keep it only if it happens to be whole
+            try:
+                value = jv.loads(last)
+            except (ValueError, RecursionError):
+                value = None
+            if type(value) is dict and looks_like_record(value):
+                self.add(value, f"line {lineno + 1}")
         if error is not None:
             done = self.source.events + len(self.recs)
             reason = error.reason + (f"; the {done} records before it were loaded" if done else "")
@@ -960,10 +963,6 @@ class _SourceReader:
             loaded = self.source.events + len(self.recs)
             note = f"; the {loaded} records before it were loaded" if loaded else ""
             self.json_problem(buf, err, error, note)
-        if isinstance(reader.tail, dict) and key is not None and len(reader.tail) > 1:
-            rest = {k: v for k, v in reader.tail.items() if k != key}
-            if is_digest(rest):
-                self.digest_found()
         if error is not None:
             self.stream_problem(error)
         yield from self.flush()
