@@ -424,3 +424,16 @@ def test_broken_value_among_concatenated_values(tmp_path: Path) -> None:
     assert len(probs) == 1 and not probs[0].fatal and "unexpected character" in probs[0].message
     recs, probs, _ = run([write(tmp_path / "y.json", "".join(vals))])  # no separators at all
     assert recs == [r for i, r in enumerate(records(40)) if i != 17] and len(probs) == 1
+
+
+def test_invalid_utf8(tmp_path: Path, good: Path) -> None:
+    """Latin-1 text is reported where it breaks; values before binary junk are kept."""
+    rec = json.dumps(record(0)).encode()
+    one_problem(tmp_path, good, write(tmp_path / "latin1.json", b'{"Records":[' + rec[:-1] + b',"x":"caf\xe9"}]}'),
+                "invalid UTF-8", "line 1, column")
+    prob = one_problem(tmp_path, good, write(tmp_path / "latin1.jsonl", rec + b'\n{"eventVersion":"1.0","x":"caf\xe9"}\n'),
+                       "line 2, column 31: invalid UTF-8", fatal=False)
+    assert prob.line == 2
+    junk = write(tmp_path / "junk.json", rec + b"\xff\xfe\x00 trailing junk")
+    prob = one_problem(tmp_path, good, junk, f"byte {len(rec)}", "invalid UTF-8", fatal=False)
+    assert run([junk])[0] == [record(0)]

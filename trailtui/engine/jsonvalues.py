@@ -42,9 +42,15 @@ class JsonError(ValueError):
     """A JSON syntax error at a byte ``offset`` of the buffer that was being read."""
 
     def __init__(self, reason: str, offset: int) -> None:
+        reason = plain_reason(reason)
         super().__init__(f"{reason} at byte {offset}")
         self.reason = reason
         self.offset = offset
+
+
+def plain_reason(message: str) -> str:
+    """orjson's error message, minus its confusing wording for bad UTF-8."""
+    return "invalid UTF-8 (not a UTF-8 text file?)" if "not valid UTF-8" in message else message
 
 
 def _has_big_int(buf: Any, text: bool) -> bool:
@@ -189,7 +195,14 @@ def parse_prefix(buf: Buffer, start: int, window: int = 1 << 16) -> tuple[Any, i
             if at_window_end:
                 window *= 4
                 continue
-            raise JsonError(exc.msg, error_offset(exc, buf, start, end)) from None
+            at = error_offset(exc, buf, start, end)
+            if "UTF-8" in exc.msg and at > start:
+                # the bad bytes may lie after the value: read up to them only
+                try:
+                    return parse_prefix(memoryview(buf)[:at], start, window)
+                except JsonError:
+                    pass
+            raise JsonError(exc.msg, at) from None
         if end < n:
             # A complete value filled the window exactly (e.g. a number cut short): widen and re-check.
             if end - start >= window:
@@ -233,49 +246,12 @@ def _parse_guessed(buf: Buffer, start: int, probe: bytes, reach: int = 4 << 20) 
             if exc.msg.startswith(TRAILING):
                 nxt = char_to_byte(buf, start, exc.pos)
                 return loads(mv[start:nxt]), nxt
+            if "UTF-8" in exc.msg:
+                return None  # parse_prefix tells bad bytes after the value from bad bytes inside it
             at = error_offset(exc, buf, start, end)
             if end == n or at < end - 4:
                 raise JsonError(exc.msg, at) from None
         cand = buf.find(probe, cand + 1, limit)  # type: ignore[union-attr]
-    return None
-
-
-_KEY_AFTER_BRACE = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
-"""An object's opening bytes up to its first key: what the next element or value probably begins with."""
-
-
-def _resync(buf: Buffer, start: int) -> int:
-    """Where the next top-level value probably starts after a broken one that began at ``start``."""
-    data = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
-    best = -1
-    for needle, shift in ((b"\n{", 1), (b"\n[", 1), (b"}{", 1)):
-        found = data.find(needle, start + 1)
-        if found >= 0 and (best < 0 or found + shift < best):
-            best = found + shift
-    return best
-
-
-def _parse_guessed(buf: Buffer, start: int, probe: bytes) -> Optional[tuple[Any, int]]:
-    """Parse the value at ``start`` by guessing its end at the next occurrence of ``probe`` (the bytes that
-    began the first value, e.g. ``{"version"``). A guess is right exactly when the span parses, because the
-    span starts at a true value start; a cut inside the value fails with an error at the cut, and the next
-    occurrence is tried. None when guessing does not work out (the caller falls back to `parse_prefix`).
-    Raises `JsonError` for an error that is not caused by the cut."""
-    mv = memoryview(buf)
-    n = len(buf)
-    cand = buf.find(probe, start + 1)  # type: ignore[union-attr]
-    for _ in range(8):
-        end = n if cand < 0 else cand
-        try:
-            return loads(mv[start:end]), end
-        except orjson.JSONDecodeError as exc:
-            if exc.msg.startswith(TRAILING):
-                nxt = char_to_byte(buf, start, exc.pos)
-                return loads(mv[start:nxt]), nxt
-            at = error_offset(exc, buf, start, end)
-            if end == n or at < end - 4:
-                raise JsonError(exc.msg, at) from None
-        cand = buf.find(probe, cand + 1)  # type: ignore[union-attr]
     return None
 
 

@@ -876,7 +876,7 @@ class _SourceReader:
                     value = jv.loads(line)
                 except decode_error as exc:
                     column = jv.error_offset(exc, line) + 1
-                    self.skip(f"line {lineno}, column {column}: {exc.msg}", line=lineno)
+                    self.skip(f"line {lineno}, column {column}: {jv.plain_reason(exc.msg)}", line=lineno)
                     fast = bool(self.source.shape) and not self.partial and not self.held
                     recs, locs, envs = self.recs, self.locs, self.envs
                     continue
