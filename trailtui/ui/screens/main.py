@@ -100,6 +100,9 @@ class MainScreen(Screen):
         Binding("q", "quit", "Quit", tooltip="Leave trailtui", id="quit"),
     ]
 
+    AUTO_FOCUS = "#table"
+    """Keys go to the table from the start (never to the hidden loader pane's inputs)."""
+
     loading: reactive[bool] = reactive(False)
     """True while a load runs (the status line shows progress)."""
 
@@ -271,11 +274,11 @@ class MainScreen(Screen):
 
     @on(FilterBar.Dismissed)
     def _on_filter_dismissed(self) -> None:
-        self.query_one(EventTable).focus()
+        self.set_focus(self.query_one(EventTable))
 
     @on(FilterBar.Submitted)
     def _on_filter_submitted(self) -> None:
-        self.query_one(EventTable).focus()
+        self.set_focus(self.query_one(EventTable))
 
     def apply_filter(self, text: str) -> None:
         """Start filtering in a worker; a newer call cancels this one."""
@@ -598,7 +601,9 @@ class MainScreen(Screen):
     # -- other actions -----------------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one(FilterBar).focus()
+        # Focus synchronously: keys typed right after "/" (or pasted) are already queued and must reach
+        # the input, not the table's bindings.
+        self.set_focus(self.query_one(FilterBar).input)
 
     def action_toggle_loader(self) -> None:
         panel = self.query_one(LoadPanel)
