@@ -30,3 +30,11 @@ def datasets() -> Path:
 def jq_tests() -> Path:
     """jq's own test vectors (skips the test when absent)."""
     return _require(JQ_TESTS)
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the real filter history and clipboard cache of whoever runs them."""
+    base = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
