@@ -47,9 +47,9 @@ from .sniff import CWL_EXPORT_PREFIX, describe, is_digest, looks_like_record, s3
 
 __all__ = ["load", "load_all", "count_inputs", "expand_paths"]
 
-SPLIT_THRESHOLD = 8 << 20
+SPLIT_THRESHOLD = 4 << 20
 """Documents larger than this are parsed in slices (when their bulk is one array)."""
-SLICE_TARGET = 2 << 20
+SLICE_TARGET = 1 << 20
 """Approximate size of one parsed slice of a big document."""
 HEAD_SIZE = 1 << 20
 """How much decompressed content is looked at to recognise the shape."""
@@ -988,7 +988,7 @@ class _SourceReader:
         self.container = "concatenated"
         has_newlines = buf.find(b"\n", start) >= 0
         line, last = 1, 0
-        for offset, value, err in jv.iter_values(buf, start):
+        for offset, value, err in jv.iter_values(buf, start, target=SLICE_TARGET):
             if has_newlines:
                 line += buf.count(b"\n", last, offset)
                 last = offset
