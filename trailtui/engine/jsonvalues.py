@@ -395,6 +395,8 @@ class ArrayReader:
         self.target = max(1024, target)
         self.tail: Any = None
         self.exact_fallbacks = 0
+        self.position = open_pos
+        """Offset up to which elements have been yielded."""
 
     def _probe(self) -> Optional[bytes]:
         buf = self.buf
@@ -434,6 +436,7 @@ class ArrayReader:
                     elements = None
             if elements is None:
                 break
+            self.position = cut
             yield elements
             sep = cut
         if n - sep <= 2 * self.target or probe is None and n - sep <= 4 * self.target:
@@ -446,6 +449,7 @@ class ArrayReader:
                 items = whole.get(self.key) if isinstance(whole, dict) and self.key is not None else whole
                 if isinstance(items, list):
                     self.tail = whole
+                    self.position = n
                     yield items
                     return
         # exact, element by element
@@ -475,6 +479,7 @@ class ArrayReader:
             group.append(value)
             pos = skip_ws(buf, nxt)
             if pos - group_start >= self.target:
+                self.position = pos
                 yield group
                 group, group_start = [], pos
             if pos >= n:

@@ -475,6 +475,9 @@ class _Loader:
         self.files_done = self.bytes_done = 0
         self.events = 0
         self.stream: Optional[_Stream] = None
+        self.position: Optional[int] = None
+        """Raw bytes of the current input accounted for, when that is not simply what was read
+        (a whole document is read first and parsed afterwards)."""
 
     # progress and cancellation -------------------------------------------------------------------
 
@@ -488,6 +491,8 @@ class _Loader:
             return None
         self.last_progress = now
         current = self.stream.raw_pos if self.stream is not None else 0
+        if self.position is not None:
+            current = min(current, self.position)
         done = self.bytes_done + current
         return Progress(
             files_done=self.files_done,
@@ -555,6 +560,7 @@ class _Loader:
         (archives instead yield one per member)."""
         reader = _SourceReader(self, source)
         archive = False
+        self.position = None
         try:
             stream = _Stream(raw, source.size)
             self.stream = stream
@@ -785,6 +791,7 @@ class _SourceReader:
             yield from self.read_lines(stream, kind.start, kind.kind == "cwl-export")
             return False
         buf, error = stream.read_all()
+        self.loader.position = 0
         start = kind.start
         if kind.kind in ("utf16", "utf32"):
             try:
@@ -935,6 +942,12 @@ class _SourceReader:
             self.stream_problem(error)
         yield from self.flush()
 
+    def parsed_to(self, offset: int, size: int) -> None:
+        """Progress inside a document that was read whole: scale the parse position to raw bytes."""
+        stream = self.loader.stream
+        if stream is not None and size:
+            self.loader.position = int(stream.raw_pos * offset / size)
+
     def stream_problem(self, error: _StreamError) -> None:
         done = self.source.events + len(self.recs)
         reason = error.reason + (f"; the {done} records before it were loaded" if done else "")
@@ -957,6 +970,7 @@ class _SourceReader:
                 else:
                     self.classify_elements(key, elements, index)
                 index += len(elements)
+                self.parsed_to(reader.position, len(buf))
                 if self.out:
                     yield from self.flush()
         except jv.JsonError as err:
@@ -1000,6 +1014,7 @@ class _SourceReader:
             else:
                 self.classify(value, loc)
             if self.out:
+                self.parsed_to(offset, len(buf))
                 yield from self.flush()
         if error is not None:
             self.stream_problem(error)
