@@ -437,3 +437,19 @@ def test_invalid_utf8(tmp_path: Path, good: Path) -> None:
     junk = write(tmp_path / "junk.json", rec + b"\xff\xfe\x00 trailing junk")
     prob = one_problem(tmp_path, good, junk, f"byte {len(rec)}", "invalid UTF-8", fatal=False)
     assert run([junk])[0] == [record(0)]
+
+
+def test_progress_inside_one_big_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader_mod, "SPLIT_THRESHOLD", 20_000)
+    monkeypatch.setattr(loader_mod, "SLICE_TARGET", 4_000)
+    path = write(tmp_path / "big.json", json.dumps({"Records": records(300)}))
+    clock = {"t": 0.0}
+    monkeypatch.setattr(loader_mod.time, "monotonic", lambda: clock["t"])
+    done = []
+    for it in load([str(path)], batch_size=20, progress_interval=1.0):
+        clock["t"] += 1.0
+        if isinstance(it, Progress):
+            done.append(it.bytes_done)
+    size = path.stat().st_size
+    assert len(done) > 5 and done == sorted(done)
+    assert 0 < done[0] < size // 2 and done[-1] == size  # advances with the parse, not with the read

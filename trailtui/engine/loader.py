@@ -9,8 +9,10 @@ messages (see `trailtui.engine.model`). It is meant to run in a worker thread wh
   lines, subscription payloads, Logs Insights results), CloudTrail Lake ``QueryResultRows`` (partial
   records), Elastic ``event.original``, single records. Digest files yield `DigestSkipped`. Zip and tar
   archives are read member by member.
-* No single ``orjson.loads`` call sees more than about `SPLIT_THRESHOLD` bytes: big array documents are
-  parsed a few MB at a time, JSON Lines line by line, so the GIL is released often.
+* Parsing holds the GIL in short steps: a document above `SPLIT_THRESHOLD` whose bulk is one array
+  (``[...]``, ``{"Records"|"Events"|"events"|"results": [...]}``) is parsed `SLICE_TARGET` bytes at a
+  time, values back to back in groups of that size, JSON Lines line by line. Only other big documents
+  and single huge values are parsed in one call.
 * Bad input becomes one clear `Problem` naming the file and the reason; the other files still load, and a
   bad line in JSON Lines costs only that line.
 * The garbage collector is paused while loading (it would otherwise rescan every parsed record many times
