@@ -165,13 +165,13 @@ def run_child(args: Sequence[str], timeout: float) -> dict[str, Any]:
     """Run ``bench.py --_child ARGS`` and return the JSON object it prints last."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+        # stderr passes through: the child's progress and tracebacks show up in ours.
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout, cwd=str(REPO))
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s: {' '.join(args)}"}
+        return {"error": f"timed out after {timeout:.0f} s: {args[0]}"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
-        return {"error": f"child {args[0]} exited {proc.returncode}: " + " | ".join(tail)}
+    if not lines:
+        return {"error": f"child {args[0]} exited {proc.returncode} without a result (see stderr)"}
     return json.loads(lines[-1])
 
 
@@ -615,19 +615,22 @@ class FrameProbe:
 
     ``App._display`` runs once per composed frame, after the compositor rendered the dirty lines (the
     headless driver then discards the output, but the rendering work has been done). The table's
-    ``render_line`` is wrapped to note when it painted and where its cursor was at that moment.
+    ``render_line`` is wrapped to note when it painted and where its cursor was at that moment, and its
+    ``set_model`` to note when a new view (a filter result, a load update) was swapped in.
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.table: Any = None
         self.frames = 0
-        self.last_frame = 0.0
+        self.first_frame: Optional[float] = None
         self.painted = False
         self.painted_cursor: Any = None
         self.table_frames: list[tuple[float, Any, int]] = []
         """(time, cursor row when painted, rows in the model) of frames in which the table painted."""
         self.first_rows_frame: Optional[float] = None
+        self.model_sets = 0
+        self.last_model_set = 0.0
         original = app._display
 
         def display(screen: Any, renderable: Any) -> Any:
@@ -639,21 +642,30 @@ class FrameProbe:
         app._display = display
 
     def attach(self, table: Any) -> None:
-        """Start watching the table's painting."""
+        """Start watching the table's painting and model swaps."""
         self.table = table
-        original = table.render_line
+        render_line = table.render_line
+        set_model = table.set_model
 
-        def render_line(y: int) -> Any:
+        def painting(y: int) -> Any:
             self.painted = True
             self.painted_cursor = getattr(table, "cursor_row", None)
-            return original(y)
+            return render_line(y)
 
-        table.render_line = render_line
+        def swapping(*args: Any, **kwargs: Any) -> Any:
+            result = set_model(*args, **kwargs)
+            self.model_sets += 1
+            self.last_model_set = time.perf_counter()
+            return result
+
+        table.render_line = painting
+        table.set_model = swapping
 
     def _frame(self) -> None:
         now = time.perf_counter()
         self.frames += 1
-        self.last_frame = now
+        if self.first_frame is None:
+            self.first_frame = now
         if self.painted and self.table is not None:
             model = getattr(self.table, "model", None)
             size = len(model) if model is not None else 0
@@ -667,7 +679,7 @@ class FrameProbe:
     def table_frame_after(self, since: float, cursor: Any = None) -> Optional[float]:
         """The first frame after ``since`` in which the table painted (with its cursor at ``cursor``)."""
         for when, painted_cursor, _size in self.table_frames:
-            if when > since and (cursor is None or painted_cursor == cursor):
+            if when >= since and (cursor is None or painted_cursor == cursor):
                 return when
         return None
 
@@ -705,9 +717,15 @@ async def _wait_for(cond: Callable[[], bool], timeout: float, step: float = 0.00
 
 async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable[[], bool], samples: int,
                        keep_busy: Optional[Callable[[], None]] = None) -> dict[str, Any]:
-    """Press "down" up to ``samples`` times while ``busy()``; time press -> frame painting the moved cursor."""
+    """Press "down" up to ``samples`` times while ``busy()``; time press -> frame painting the moved cursor.
+
+    A press counts when the work was running at the moment of the press. ``swapped`` counts the presses
+    during which the table's model was swapped (a filter result or a load update arrived); the table keeps
+    the cursor on the same event across a swap, so the movement is still the key's.
+    """
     got: list[float] = []
-    timeouts = 0
+    busy_after: list[float] = []
+    timeouts = swapped = 0
     attempts = 0
     while len(got) + timeouts < samples and attempts < samples * 4:
         attempts += 1
@@ -715,7 +733,7 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
             if keep_busy is None:
                 break
             keep_busy()
-            if not await _wait_for(busy, 5.0):
+            if not await _wait_for(busy, 5.0, 0.0005):
                 break
         model = getattr(table, "model", None)
         size = len(model) if model is not None else 0
@@ -724,10 +742,14 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
             continue
         if (table.cursor_row or 0) >= size - 1:
             await pilot.press("home")
-            await pilot.pause()
+            continue
+        if not busy():
+            continue
         before = table.cursor_row
+        sets = probe.model_sets
         started = time.perf_counter()
         await pilot.press("down")
+        busy_after.append(time.perf_counter() - started)
         moved = await _wait_for(lambda: table.cursor_row != before, 5.0)
         if not moved:
             timeouts += 1
@@ -735,12 +757,25 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
         target = table.cursor_row
         ok = await _wait_for(lambda: probe.table_frame_after(started, target) is not None, 5.0)
         when = probe.table_frame_after(started, target)
+        if probe.model_sets != sets:
+            swapped += 1
         if not ok or when is None:
             timeouts += 1
             continue
-        if busy():  # only count presses answered while the work was still running
-            got.append(when - started)
-    return _summary(got, timeouts)
+        got.append(when - started)
+    result = _summary(got, timeouts)
+    result["swapped"] = swapped
+    # How long Pilot waited for the app to be idle again after the key: a second key pressed sooner waits.
+    result["idle_after_p50_ms"] = _pct([b * 1000 for b in busy_after], 0.5)
+    return result
+
+
+def _current_query(main: Any) -> Any:
+    """The EventQuery the screen shows (``current_query``; ``query`` is Textual's DOM query method)."""
+    q = getattr(main, "current_query", None)
+    if q is None and not callable(getattr(main, "query", None)):
+        q = main.query
+    return q
 
 
 def _filter_running(app: Any) -> bool:
@@ -764,11 +799,14 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
         main = app.main_screen
         table = main.query_one(EventTable)
         probe.attach(table)
+        log("app: waiting for the first rows")
         shown = await _wait_for(lambda: probe.first_rows_frame is not None, 600.0)
         out["first_rows_shown_s"] = probe.first_rows_frame - started if shown else None
+        out["first_frame_s"] = probe.first_frame - started if probe.first_frame else None
 
         # Cursor keys while the load is still running.
         table.focus()
+        log("app: cursor keys while loading")
         out["keys_during_load"] = await _key_latency(pilot, probe, table, lambda: bool(main.loading), samples)
         if not out["keys_during_load"]["samples"]:
             out["keys_during_load"]["note"] = "the load finished before any key could be timed"
@@ -781,35 +819,44 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
         # Filter as you type: every character a key press, timed until the table shows the final result.
         typing = []
         for text in cfg["typed"]:
+            log(f"app: typing {text}")
             bar = main.query_one(FilterBar)
             bar.value = ""
+            table.focus()  # "/" from the table focuses the filter bar (from the bar it would be typed)
+            await pilot.pause()
             await _wait_for(lambda: not _filter_running(app), 600.0, 0.01)
             await pilot.press("slash")
             await pilot.pause()
-            t_first = time.perf_counter()
+            if bar.value:
+                raise RuntimeError(f"the filter bar holds {bar.value!r} before typing")
+            presses = []
+            t_first = t_last = time.perf_counter()
             for ch in text:
+                t_last = time.perf_counter()
                 await pilot.press(ch)
-            t_last = time.perf_counter()
+                presses.append(time.perf_counter() - t_last)
+            typed_s = time.perf_counter() - t_first
 
             def applied() -> bool:
-                q = main.query
+                q = _current_query(main)
                 return q is not None and q.text.strip() == text and main.applied_generation == main.generation
 
             ok = await _wait_for(applied, 600.0)
-            t_applied = time.perf_counter()
             frame = None
             if ok:
-                await _wait_for(lambda: probe.table_frame_after(t_applied - 0.001) is not None, 10.0)
-                frame = probe.table_frame_after(t_applied - 0.001)
-            end = frame if frame is not None else t_applied
+                swapped_at = probe.last_model_set
+                await _wait_for(lambda: probe.table_frame_after(swapped_at) is not None, 10.0)
+                frame = probe.table_frame_after(swapped_at)
             typing.append({
                 "filter": text,
                 "keys": len(text),
-                "typing_s": t_last - t_first,
-                "last_key_to_result_s": (end - t_last) if ok else None,
-                "first_key_to_result_s": (end - t_first) if ok else None,
+                "typing_s": typed_s,
+                "press_p50_ms": _pct([p * 1000 for p in presses], 0.5),
+                "press_max_ms": max(presses) * 1000,
+                "last_key_to_result_s": (frame - t_last) if frame is not None else None,
+                "first_key_to_result_s": (frame - t_first) if frame is not None else None,
                 "shown": len(table.model) if ok and table.model is not None else None,
-                "status": "ok" if ok else "timed out",
+                "status": "ok" if frame is not None else ("no frame after the result" if ok else "timed out"),
             })
         out["typing"] = typing
 
@@ -823,6 +870,7 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
             main.apply_filter(cfg["slow_filter"][flip[0]])
 
         restart()
+        log("app: cursor keys while filtering")
         out["keys_during_filter"] = await _key_latency(pilot, probe, table, lambda: _filter_running(app), samples, restart)
         out["keys_during_filter"]["note"] = f"while {cfg['slow_filter'][0]} runs"
         for worker in list(app.workers):
@@ -843,7 +891,7 @@ def bench_app(manifest: dict[str, Any], quick: bool) -> dict[str, Any]:
     cfg = {
         "path": manifest["paths"]["records"],
         "events": n,
-        "samples": 30 if quick else 100,
+        "samples": 15 if quick else 60,
         "typed": ['.eventName == "AttachUserPolicy"', '.userAgent | contains("aws-cli")'],
         "slow_filter": ['select(.eventTime >= "1")', 'select(.eventTime >= "0")'],
     }
@@ -990,18 +1038,21 @@ def render(result: dict[str, Any]) -> str:
                 lines.append(f"== app: ERROR {section['error']}")
                 continue
             lines.append("== app (Textual Pilot, headless, 160x50; a separate process loading the Records file)")
-            lines.append(f"first rows shown {_num(section.get('first_rows_shown_s'), '{:.2f}')} s after start · "
+            lines.append(f"first frame {_num(section.get('first_frame_s'), '{:.2f}')} s · "
+                         f"first rows shown {_num(section.get('first_rows_shown_s'), '{:.2f}')} s after start · "
                          f"load done {_num(section.get('load_done_s'), '{:.2f}')} s · peak RSS {_mb(section.get('peak_rss'))}")
             for t in section.get("typing", []):
-                lines.append(f"type {t['filter']!r} ({t['keys']} keys in {_num(t['typing_s'], '{:.2f}')} s): "
+                lines.append(f"type {t['filter']!r} ({t['keys']} keys in {_num(t['typing_s'], '{:.2f}')} s, "
+                             f"press p50 {_num(t.get('press_p50_ms'), '{:.0f}')} ms): "
                              f"last key -> result shown {_num(t['last_key_to_result_s'], '{:.3f}')} s, "
                              f"first key -> shown {_num(t['first_key_to_result_s'], '{:.3f}')} s, {t['shown']} rows ({t['status']})")
             rows = []
             for key, label in (("keys_during_load", "cursor key while loading"), ("keys_during_filter", "cursor key while filtering")):
                 k = section.get(key) or {}
                 rows.append([label, str(k.get("samples", 0)), _num(k.get("p50_ms"), "{:.1f}"), _num(k.get("p95_ms"), "{:.1f}"),
-                             _num(k.get("max_ms"), "{:.1f}"), str(k.get("timeouts", 0))])
-            lines += _table(["key-to-screen", "samples", "p50 ms", "p95 ms", "max ms", "timeouts"], rows, right=range(1, 6))
+                             _num(k.get("max_ms"), "{:.1f}"), str(k.get("timeouts", 0)), _num(k.get("idle_after_p50_ms"), "{:.0f}")])
+            lines += _table(["key-to-screen", "samples", "p50 ms", "p95 ms", "max ms", "timeouts", "idle again p50 ms"], rows,
+                            right=range(1, 7))
         elif name == "jq":
             if "error" in section:
                 lines.append(f"== jq: ERROR {section['error']}")
