@@ -453,3 +453,11 @@ def test_progress_inside_one_big_document(tmp_path: Path, monkeypatch: pytest.Mo
     size = path.stat().st_size
     assert len(done) > 5 and done == sorted(done)
     assert 0 < done[0] < size // 2 and done[-1] == size  # advances with the parse, not with the read
+
+
+def test_csv_and_missing_stdin(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    csv = "Event name,Event time,User name,Event source,Resource type,Resource name\nConsoleLogin,2024-08-01,alice,signin,,\n"
+    one_problem(tmp_path, good, write(tmp_path / "history.csv", csv), "CSV is not supported")
+    monkeypatch.setattr(loader_mod.sys, "stdin", None)
+    recs, probs, _ = run(["-", good])
+    assert recs == records(5) and len(probs) == 1 and probs[0].message.startswith("-: cannot open")

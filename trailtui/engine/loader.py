@@ -543,8 +543,9 @@ class _Loader:
         source = Source(path=item.path, size=item.size, meta=s3_meta(item.path))
         try:
             raw: Any = (self.stdin or sys.stdin.buffer) if item.fs_path is None else _open_input(item.fs_path)
-        except OSError as exc:
-            reason = "is a directory" if isinstance(exc, IsADirectoryError) else (exc.strerror or str(exc))
+        except Exception as exc:  # noqa: BLE001 - e.g. no stdin at all (sys.stdin is None)
+            reason = "is a directory" if isinstance(exc, IsADirectoryError) else (
+                getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
             yield Problem(item.path, f"{item.path}: cannot open: {reason}")
             yield SourceDone(source)
             return
@@ -1303,7 +1304,8 @@ def load(
     ``batch_size`` records, in file order), `Problem`, `DigestSkipped`, then `SourceDone`; a `Problem`
     for each missing path; `Progress` at most every ``progress_interval`` seconds and once at the end.
     ``cancelled()`` is polled between batches and between files; once it returns True the generator
-    stops (everything already yielded stays valid).
+    stops (everything already yielded stays valid). Inside directories, hidden entries and obvious
+    non-log files are skipped (see the module docstring); files named explicitly are always read.
     """
     loader = _Loader(cancelled, stdin, batch_size, progress_interval)
     yield from loader.run(paths)

@@ -106,6 +106,9 @@ def sniff(head: bytes, at_eof: bool) -> Sniffed:
     if lead not in (b"{", b"["):
         if _CWL_EXPORT_LINE.match(head, first):
             return Sniffed("cwl-export", start)
+        line = head[first : head.find(b"\n", first) if b"\n" in head[first:] else len(head)]
+        if line.count(b",") >= 3 and not _looks_binary(head) and _lines_or_document(head, first, at_eof) != "lines":
+            return Sniffed("unsupported", detail="CSV is not supported; export or download the events as JSON")
         if _looks_binary(head):
             for magic, name in _BINARY_NAMES:
                 if head.startswith(magic):
