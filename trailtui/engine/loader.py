@@ -216,10 +216,9 @@ _COMPRESSIONS: tuple[tuple[bytes, str, Callable[[], Any]], ...] = (
 class _Stream:
     """The decompressed bytes of one input, in chunks; counts the raw bytes consumed."""
 
-    def __init__(self, raw: Any, size_hint: int = 0) -> None:
+    def __init__(self, raw: Any) -> None:
         self.raw = raw
         self.raw_pos = 0
-        self.size_hint = size_hint
         self.compression: Optional[str] = None
         self._factory: Optional[Callable[[], Any]] = None
         self._magic = b""
@@ -565,7 +564,7 @@ class _Loader:
         archive = False
         self.position = None
         try:
-            stream = _Stream(raw, source.size)
+            stream = _Stream(raw)
             self.stream = stream
             source.compressed = stream.compression is not None
             archive = yield from reader.read(stream, fs_path, depth)

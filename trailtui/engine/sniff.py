@@ -54,10 +54,6 @@ class Sniffed:
     detail: str = ""
 
 
-def _first_significant(head: bytes, start: int) -> int:
-    return jv.skip_ws(head, start)
-
-
 def _looks_binary(head: bytes) -> bool:
     sample = head[:8192]
     if b"\x00" in sample:
@@ -101,7 +97,7 @@ def sniff(head: bytes, at_eof: bool) -> Sniffed:
             return Sniffed("utf16", detail=encoding)
         if text[:1] in ("{", "[") and encoding.startswith("utf-32"):
             return Sniffed("utf32", detail=encoding)
-    first = _first_significant(head, start)
+    first = jv.skip_ws(head, start)
     lead = head[first : first + 1]
     if lead not in (b"{", b"["):
         if _CWL_EXPORT_LINE.match(head, first):
