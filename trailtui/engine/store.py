@@ -270,7 +270,10 @@ class EventStore:
         return added
 
     def _index_record(self, record: Any, row: int) -> None:
-        """Add one record to every path index (paths grouped by their first key, walked once)."""
+        """Add one record to every path index (paths grouped by their first key, walked once).
+
+        This runs for every loaded event, so :meth:`PathIndex.add` is inlined for the common string case.
+        """
         groups = self._path_groups
         if groups is None:
             groups = self._path_groups = _group_paths(self.path_indexes)
@@ -284,12 +287,27 @@ class EventStore:
             return
         get = record.get
         for key, index in top:
-            index.add(row, get(key))
+            value = get(key)
+            if type(value) is str:
+                rows = index.values.get(value)
+                if rows is None:
+                    rows = index.values[value] = array("I")
+                rows.append(row)
+            else:
+                index.add(row, value)
         for first, subs in nested:
             sub = get(first)
             if type(sub) is dict:
+                sub_get = sub.get
                 for rest, index in subs:
-                    index.add(row, walk(sub, rest))
+                    value = sub_get(rest[0]) if len(rest) == 1 else walk(sub, rest)
+                    if type(value) is str:
+                        rows = index.values.get(value)
+                        if rows is None:
+                            rows = index.values[value] = array("I")
+                        rows.append(row)
+                    else:
+                        index.add(row, value)
             else:
                 value = None if sub is None else _MISSING
                 for _rest, index in subs:
