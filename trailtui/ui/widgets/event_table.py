@@ -120,11 +120,11 @@ class EventTable(ScrollView, can_focus=True):
                 tooltip="Move the column cursor right (sort acts on it)"),
         Binding("s", "sort", "Sort", id="eventtable.sort",
                 tooltip="Sort by the highlighted column, ascending"),
-        Binding("S", "sort_descending", "Sort desc", id="eventtable.sort-descending",
+        Binding("S", "sort_descending", "Sort desc", show=False, id="eventtable.sort-descending",
                 tooltip="Sort by the highlighted column, descending (again: ascending)"),
-        Binding("space", "toggle_mark", "Mark", id="eventtable.mark",
+        Binding("space", "toggle_mark", "Mark", show=False, id="eventtable.mark",
                 tooltip="Mark or unmark the row (marked rows can be exported)"),
-        Binding("enter", "select", "Open", id="eventtable.open",
+        Binding("enter", "select", "Detail", id="eventtable.open",
                 tooltip="Show the whole event"),
     ]
 
