@@ -220,7 +220,12 @@ async def test_opens_with_nothing_loaded_and_says_what_to_do() -> None:
         await pilot.pause(0.2)
         table = app.main_screen.query_one(EventTable)
         assert table.row_count == 0
-        assert "open" in table.empty_message.lower()
+        assert "pick files or a directory" in table.empty_message
+        from trailtui.ui.widgets.load_panel import LoadPanel
+
+        panel = app.main_screen.query_one(LoadPanel)
+        assert panel.display
+        assert app.focused is not None and app.focused.id == "load-tree"
 
 
 async def test_an_unreadable_file_is_reported_and_the_rest_loads(sample: Path, tmp_path: Path) -> None:

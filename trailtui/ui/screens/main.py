@@ -145,16 +145,15 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(EventTable)
-        table.empty_message = "No events loaded · press o to open files or directories"
+        table.empty_message = "No events loaded · pick files or a directory on the left (Enter), or type a path or glob"
         loader = self.query_one(LoadPanel)
+        if self.initial_filter:
+            self.query_one(FilterBar).value = self.initial_filter
         if self.paths:
             loader.display = False
             self.start_load(self.paths)
         else:
-            table.focus()
-        if self.initial_filter:
-            self.query_one(FilterBar).value = self.initial_filter
-        table.focus()
+            self.set_focus(loader.query_one("#load-tree"))
         self.update_status()
 
     # -- loading -----------------------------------------------------------------------------------
