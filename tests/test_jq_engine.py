@@ -138,7 +138,7 @@ def test_caret_uses_the_line_of_a_multiline_program() -> None:
 
 
 def test_builtins_missing_from_jq_18_are_not_defined() -> None:
-    for src in ("leaf_paths", "ascii", "repeat(.; 1)"):
+    for src in ("leaf_paths", "ascii", "repeat(.; 1)", "toarray", "dateadd(\"s\"; 1)", "isvalid(.)"):
         with pytest.raises(JqSyntaxError):
             compile_program(src)
         with pytest.raises(ValueError):

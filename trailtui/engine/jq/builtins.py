@@ -440,12 +440,19 @@ def _make_map(args, compiler, node):
 _reg("map", 1, _make_map)
 
 
+def _limit_count(n):
+    if not _isnum(n):
+        if compare(n, 0) > 0:
+            op_sub(n, 1)  # raises jq's error for a non-numeric count
+        raise JqRuntimeError("limit doesn't support negative count")
+    if n < 0:
+        raise JqRuntimeError("limit doesn't support negative count")
+    return n
+
+
 def _limit_run(v, env, args):
     for n in args[0].run(v, env):
-        if not _isnum(n):
-            raise JqRuntimeError("Invalid limit")
-        if n < 0:
-            raise JqRuntimeError("limit doesn't support negative count")
+        n = _limit_count(n)
         if n <= 0:
             continue
         i = 0
@@ -458,8 +465,7 @@ def _limit_run(v, env, args):
 
 def _limit_paths(p, v, env, args):
     for n in args[0].run(v, env):
-        if n < 0:
-            raise JqRuntimeError("limit doesn't support negative count")
+        n = _limit_count(n)
         if n <= 0:
             continue
         i = 0
@@ -630,7 +636,7 @@ def _range3(v, env, args):
                 yield from _range_gen(a, b, c)
 
 
-def _keyed(v, env, f):
+def _keyed(v, env, f, minmax=False):
     vals = list(iter_values(v)) if type(v) is list else None
     if vals is None:
         raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
@@ -720,8 +726,7 @@ def _unique(v):
 
 def _minmax(v, want_max):
     if type(v) is not list:
-        raise JqRuntimeError(f"{desc(v)} cannot be sorted, as it is not an array" if False else
-                             f"Cannot index {type_name(v)} with number")
+        raise JqRuntimeError(f"{desc(v)} and {desc(v)} cannot be iterated over")
     if not v:
         return None
     best = v[0]
@@ -1190,9 +1195,7 @@ def _flatten(v, depth):
 
 @valfn("flatten")
 def _flatten0(v):
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot iterate over {desc(v)}" if v is not None else "Cannot iterate over null")
-    return _flatten(v, 1e9)
+    return _flatten(list(iter_values(v)), 1e9)
 
 
 @valfn("flatten", 1)
@@ -1201,9 +1204,7 @@ def _flatten1(v, d):
         raise JqRuntimeError("flatten depth must not be negative")
     if d < 0:
         raise JqRuntimeError("flatten depth must not be negative")
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot iterate over {desc(v)}" if v is not None else "Cannot iterate over null")
-    return _flatten(v, d)
+    return _flatten(list(iter_values(v)), d)
 
 
 @valfn("reverse")
@@ -1223,7 +1224,7 @@ def _indices(v, x):
         return None
     if type(v) is str and type(x) is str:
         if x == "":
-            return None
+            return []
         out, i = [], v.find(x)
         while i >= 0:
             out.append(i)
@@ -1242,18 +1243,17 @@ valfn("indices", 1)(_indices)
 
 @valfn("index", 1)
 def _index1(v, x):
-    r = _indices(v, x)
-    if type(r) is list:
-        return r[0] if r else None
-    return r
+    # jq: def index($i): indices($i) | .[0];
+    return index(_indices(v, x), 0)
 
 
 @valfn("rindex", 1)
 def _rindex1(v, x):
+    # jq: def rindex($i): indices($i) | .[-1:][0];
     r = _indices(v, x)
     if type(r) is list:
         return r[-1] if r else None
-    return r
+    return index(index(r, {"start": -1, "end": None}), 0)
 
 
 @valfn("to_entries")
@@ -1269,34 +1269,21 @@ def _to_entries(v):
 def _from_entries(v):
     out: dict = {}
     for e in iter_values(v):
-        if type(e) is dict:
-            k = None
-            for kn in ("key", "k", "name", "Name", "K", "Key"):
-                kv = e.get(kn)
-                if kv is not None and kv is not False:
-                    k = kv
+        k = index(e, "key")
+        if k is None:
+            for kn in ("k", "name", "Name", "K", "Key"):
+                k = index(e, kn)
+                if k is not None and k is not False:
                     break
-                if kn == "key" and kn in e and kv is False:
-                    k = kv
-                    break
-            if "value" in e:
-                val = e["value"]
-            elif "v" in e:
-                val = e["v"]
-            else:
-                val = e.get("Value")
+        if type(e) is dict and "value" in e:
+            val = e["value"]
+        elif type(e) is dict and "v" in e:
+            val = e["v"]
         else:
-            k = index(e, "key")
-            val = None
-        t = type(k)
-        if t is str:
-            out[k] = val
-        elif t is int or t is float or t is bool:
-            out[dumps(k)] = val
-        elif k is None:
-            out["null"] = val
-        else:
+            val = index(e, "Value")
+        if type(k) is not str:
             raise JqRuntimeError(f"Cannot use {desc(k)} as object key")
+        out[k] = val
     return out
 
 
@@ -1369,11 +1356,6 @@ def _bsearch(v, target):
         else:
             hi = mid - 1
     return -1 - lo
-
-
-@valfn("toarray")
-def _toarray(v):
-    return v if type(v) is list else [v]
 
 
 valfn("have_literal_numbers")(lambda v: True)
@@ -1548,7 +1530,7 @@ for _name, _fn in {
     "fabs": abs, "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
     "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x),
     "exp": math.exp, "exp2": lambda x: 2.0 ** x, "exp10": lambda x: 10.0 ** x,
-    "pow10": lambda x: 10.0 ** x, "expm1": math.expm1,
+    "expm1": math.expm1, "erf": math.erf, "erfc": math.erfc,
     "log": _log_safe(math.log), "log2": _log_safe(math.log2), "log10": _log_safe(math.log10),
     "log1p": lambda x: math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan),
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
@@ -1637,6 +1619,7 @@ for _name, _fn in {
     "fmax": lambda a, b: b if a != a else (a if b != b else max(a, b)),
     "fdim": lambda a, b: a - b if a > b else 0.0,
     "copysign": math.copysign, "drem": lambda a, b: math.remainder(a, b) if b != 0 else math.nan,
+    "remainder": lambda a, b: math.remainder(a, b) if b != 0 else math.nan,
     "nextafter": lambda a, b: math.nextafter(a, b), "nexttoward": lambda a, b: math.nextafter(a, b),
     "ldexp": lambda a, b: math.ldexp(a, int(b)), "scalb": lambda a, b: a * 2.0 ** b,
     "scalbln": lambda a, b: math.ldexp(a, int(b)),
@@ -1658,23 +1641,38 @@ valfn("nan")(lambda v: math.nan)
 
 @valfn("isinfinite")
 def _isinfinite(v):
-    if not _isnum(v):
-        raise JqRuntimeError(f"{desc(v)} number required")
-    return math.isinf(v)
+    return _isnum(v) and math.isinf(v)
 
 
 @valfn("isnan")
 def _isnan(v):
-    if not _isnum(v):
-        raise JqRuntimeError(f"{desc(v)} number required")
-    return v != v
+    return _isnum(v) and v != v
 
 
 @valfn("isnormal")
 def _isnormal(v):
-    if not _isnum(v):
-        raise JqRuntimeError(f"{desc(v)} number required")
-    return math.isfinite(v) and v != 0 and abs(v) >= 2.2250738585072014e-308
+    return _isnum(v) and math.isfinite(v) and v != 0 and abs(v) >= 2.2250738585072014e-308
+
+
+@valfn("isfinite")
+def _isfinite(v):
+    return _isnum(v) and math.isfinite(v)
+
+
+@valfn("jn", 2, order="c")
+def _jn(v, n, x):
+    for y in (n, x):
+        if not _isnum(y):
+            raise JqRuntimeError(f"{desc(y)} number required")
+    return _bessel(int(n), float(x))
+
+
+@valfn("format", 1)
+def _format(v, name):
+    from .formats import get_format
+    if type(name) is not str:
+        raise JqRuntimeError(f"{desc(name)} is not a valid format")
+    return get_format(name)(v)
 
 
 @valfn("abs")
@@ -1699,7 +1697,7 @@ _reg("splits", 1, lambda a, c, n: Code(lambda v, env: _splits1(v, env, a)))
 
 for _n, _a in (("input", 0), ("inputs", 0), ("halt", 0), ("halt_error", 0), ("halt_error", 1),
                ("modulemeta", 0), ("get_search_list", 0), ("get_prog_origin", 0), ("get_jq_origin", 0),
-               ("getpath_stream", 0), ("input_name", 0), ("ltrimstr_", 9), ("$__prog_args", 0)):
+               ("y0", 0), ("y1", 0), ("yn", 2)):
     unsupported(_n, _a)
 NATIVES[("input", -1)] = NATIVES[("input", 0)]
 NATIVES[("halt_error", -1)] = NATIVES[("halt_error", 0)]
@@ -1713,7 +1711,6 @@ def _dates() -> None:
     valfn("strftime", 1)(D.strftime)
     valfn("strflocaltime", 1)(D.strflocaltime)
     valfn("strptime", 1)(D.strptime)
-    valfn("timegm")(D.mktime)
 
 
 _dates()
@@ -1742,7 +1739,6 @@ def scalars: select(type|. != "array" and . != "object");
 def finites: select(isinfinite or isnan | not);
 def normals: select(isnormal);
 def recurse(f; cond): def r: ., (f | select(cond) | r); r;
-def to_entries_: to_entries;
 def with_entries(f): to_entries | map(f) | from_entries;
 def in(xs): . as $x | xs | has($x);
 def combinations: if length == 0 then [] else .[0][] as $x | (.[1:] | combinations) as $w | [$x] + $w end;
@@ -1755,10 +1751,6 @@ def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
 def fromdateiso8601: strptime("%Y-%m-%dT%H:%M:%SZ") | mktime;
 def todateiso8601: strftime("%Y-%m-%dT%H:%M:%SZ");
 def fromdate: fromdateiso8601;
-def date: todate;
-def dateadd(u; n): . + n;
-def datesub(u; n): . - n;
-def datesub_(u; n): . - n;
 def fromstream(f): { x: null, e: false } as $init
   | foreach f as $i ($init;
       if .e then $init else . end
@@ -1776,14 +1768,5 @@ def IN(src; s): any(src == s; .);
 def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tostring] |= $row);
 def INDEX(idx_expr): INDEX(.[]; idx_expr);
 def pick(pathexps): . as $top | reduce path(pathexps) as $p (null; setpath($p; $top | getpath($p)));
-def getpath_safe(p): getpath(p);
-def splits_($re): splits($re; null);
-def capture_($re): capture($re; null);
-def tojson_: tojson;
-def ltrimstr_(x): ltrimstr(x);
-def getpath_(p): getpath(p);
-def finites_: finites;
-def limit_(n; f): limit(n; f);
-def isvalid(f): try (f | true) catch false;
 
 """
