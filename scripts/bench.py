@@ -904,30 +904,42 @@ def bench_app(manifest: dict[str, Any], quick: bool) -> dict[str, Any]:
 
 
 def _run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
-    """Run ``cmd`` with stdout to /dev/null; wall seconds and the child's peak RSS."""
-    time_bin = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
-    use_time = time_bin is not None and os.path.basename(time_bin) == "time"
-    full = [time_bin, "-v", *cmd] if use_time else cmd
-    started = time.perf_counter()
-    proc = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+    """Run ``cmd`` with stdout to /dev/null; wall seconds and the child's own peak RSS.
+
+    The peak comes from ``/usr/bin/time -v`` when it exists, else from ``os.wait4`` (this child's rusage).
+    """
+    import tempfile
+    import threading
+
+    time_bin = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+    full = [time_bin, "-v", *cmd] if time_bin else cmd
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=err)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    if elapsed >= timeout:
         return {"error": f"timed out after {timeout:.0f} s"}
-    elapsed = time.perf_counter() - started
-    text = stderr.decode(errors="replace")
-    peak = None
+    peak = usage.ru_maxrss * 1024
+    measured_by = "wait4 rusage"
     for line in text.splitlines():
         if "Maximum resident set size" in line:
             peak = int(line.rsplit(":", 1)[1]) * 1024
-    if peak is None:
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # largest child so far
+            measured_by = "/usr/bin/time -v"
     if proc.returncode != 0:
-        lines = [l for l in text.splitlines() if l.strip() and not l.startswith("\t")]
-        return {"error": f"exit {proc.returncode}: {' | '.join(lines[:2])[:200]}", "seconds": elapsed}
-    return {"seconds": elapsed, "peak_rss": peak, "measured_by": "/usr/bin/time -v" if use_time else "rusage"}
+        lines = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("\t") and "exit status" not in l]
+        message = lines[0] if lines else ""
+        message = message.replace(cmd[-1], "FILE")
+        return {"error": f"exit {proc.returncode}: {message[:160]}", "seconds": elapsed, "peak_rss": peak}
+    return {"seconds": elapsed, "peak_rss": peak, "measured_by": measured_by}
 
 
 def bench_jq(manifest: dict[str, Any], filters: Optional[dict[str, Any]], jq_path: str, timeout: float) -> dict[str, Any]:
@@ -1063,7 +1075,7 @@ def render(result: dict[str, Any]) -> str:
             for r in section["questions"]:
                 mine = filt.get(r["name"], {}).get("median_ms")
                 if "error" in r:
-                    rows.append([r["name"], "ERROR " + r["error"][:80], "", "", ""])
+                    rows.append([r["name"], "ERROR", _mb(r.get("peak_rss")), _num(mine, "{:,.1f}"), r["error"][:70]])
                     continue
                 rows.append([r["name"], _num(r["seconds"]), _mb(r["peak_rss"]), _num(mine, "{:,.1f}"),
                              _num(r.get("speedup"), "{:,.0f}x")])
