@@ -151,6 +151,7 @@ class MainScreen(Screen):
             self.query_one(FilterBar).value = self.initial_filter
         if self.paths:
             loader.display = False
+            self.set_focus(table)
             self.start_load(self.paths)
         else:
             self.set_focus(loader.query_one("#load-tree"))

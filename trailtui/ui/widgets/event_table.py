@@ -579,6 +579,14 @@ class EventTable(ScrollView, can_focus=True):
         self._row_cache.clear()
         self._header_cache = None
 
+    def _on_hide(self, event: events.Hide) -> None:
+        # Textual blurs a focused widget that drops out of the compositor's map for one reflow (it
+        # happens while the layout around the table changes during a load), and focus then jumps to the
+        # filter input — the next keys would be typed there. The table is still meant to be shown, so keep
+        # its focus.
+        if self.display and self.is_attached:
+            event.prevent_default()
+
     def on_focus(self, event: events.Focus) -> None:
         # The cursor row is drawn differently with and without focus.
         self._row_cache.clear()
