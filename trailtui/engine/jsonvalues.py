@@ -226,20 +226,25 @@ def _resync(buf: Buffer, start: int) -> int:
     return best
 
 
-def _parse_guessed(buf: Buffer, start: int, probe: bytes, reach: int = 4 << 20) -> Optional[tuple[Any, int]]:
-    """Parse the value at ``start`` by guessing its end at the next occurrence of ``probe`` (the bytes that
-    began the first value, e.g. ``{"version"``). A guess is right exactly when the span parses, because the
-    span starts at a true value start; a cut inside the value fails with an error at the cut, and the next
-    occurrence is tried. None when guessing does not work out within ``reach`` bytes (the caller falls back
-    to `parse_prefix`). Raises `JsonError` for an error that is not caused by the cut."""
+_BOUNDARY = re.compile(rb"\}[ \t\r\n]*\{")
+"""Where one object may end and the next begin. In valid JSON a ``}`` followed (after whitespace) by ``{``
+occurs only between values back to back, or inside a string."""
+
+
+def _parse_guessed(buf: Buffer, start: int, reach: int = 4 << 20) -> Optional[tuple[Any, int]]:
+    """Parse the object at ``start`` by guessing that it ends at the next `_BOUNDARY`. A guess is right
+    exactly when the span parses, because the span starts at a true value start; a cut inside a string
+    fails with an error at the cut, and the next boundary is tried. None when guessing does not work out
+    within ``reach`` bytes (the caller falls back to `parse_prefix`). Raises `JsonError` for an error that
+    is not caused by the cut."""
     mv = memoryview(buf)
     n = len(buf)
     limit = min(n, start + reach)
-    cand = buf.find(probe, start + 1, limit)  # type: ignore[union-attr]
+    found = _BOUNDARY.search(buf, start + 1, limit)
     for _ in range(8):
-        if cand < 0 and limit < n:
+        if found is None and limit < n:
             return None  # never parse an unbounded remainder: orjson reads all of its input first
-        end = n if cand < 0 else cand
+        end = n if found is None else found.end() - 1
         try:
             return loads(mv[start:end]), end
         except orjson.JSONDecodeError as exc:
@@ -249,9 +254,9 @@ def _parse_guessed(buf: Buffer, start: int, probe: bytes, reach: int = 4 << 20) 
             if "UTF-8" in exc.msg:
                 return None  # parse_prefix tells bad bytes after the value from bad bytes inside it
             at = error_offset(exc, buf, start, end)
-            if end == n or at < end - 4:
+            if found is None or at < end - 4:
                 raise JsonError(exc.msg, at) from None
-        cand = buf.find(probe, cand + 1, limit)  # type: ignore[union-attr]
+        found = _BOUNDARY.search(buf, end + 1, limit)
     return None
 
 
@@ -289,29 +294,19 @@ def iter_values(
 ) -> Iterator[tuple[int, Any, Optional[JsonError]]]:
     """Yield ``(offset, value, None)`` for each JSON value in ``buf`` from ``start`` on.
 
-    Values usually begin alike (same first key), so where the next ones begin is guessed from those bytes
-    and about ``target`` bytes of values are parsed at once (`_parse_group`); values that do not fit the
-    guess are read one by one (`_parse_guessed`, `parse_prefix`). A broken value yields
+    Objects back to back are split at guessed boundaries (`_BOUNDARY`) and about ``target`` bytes of them
+    are parsed at once (`_parse_group`, which verifies every guess); values that do not fit are read one
+    by one (`_parse_guessed`, `parse_prefix`). A broken value yields
     ``(offset, None, JsonError)`` and reading resumes at the next line that starts with ``{``/``[`` or the
     next ``}{`` — so one bad value costs only itself.
     """
     n = len(buf)
     pos = skip_ws(buf, start)
-    probes: list[bytes] = []  # how values began so far, e.g. b'{"eventVersion"'
-    finder: Optional[re.Pattern[bytes]] = None
-
-    def learn(at: int) -> None:
-        nonlocal finder
-        match = _KEY_AFTER_BRACE.match(buf, at)
-        if match is not None and len(probes) < 32 and match.group() not in probes:
-            probes.append(bytes(match.group()))
-            finder = re.compile(b"|".join(re.escape(p) for p in probes))
-
-    learn(pos)
     single_until = pos  # values before this offset are read one by one (after a failed group)
     while pos < n:
-        if finder is not None and pos >= single_until:
-            starts = [pos] + [m.start() for m in finder.finditer(buf, pos + 1, min(n, pos + target))]
+        is_object = buf[pos] == 0x7B  # {
+        if is_object and pos >= single_until:
+            starts = [pos] + [m.end() - 1 for m in _BOUNDARY.finditer(buf, pos + 1, min(n, pos + target))]
             if len(starts) > 2:
                 values, bad = _parse_group(buf, starts)
                 if values is None and bad > 1:
@@ -326,7 +321,7 @@ def iter_values(
                     continue
                 single_until = starts[-1] if bad < 0 else pos + 1
         try:
-            found = _parse_guessed(buf, pos, probes[0]) if probes else None
+            found = _parse_guessed(buf, pos) if is_object else None
             if found is None:
                 found = parse_prefix(buf, pos)
             value, nxt = found
@@ -339,8 +334,6 @@ def iter_values(
             continue
         yield pos, value, None
         pos = skip_ws(buf, nxt)
-        if pos < n:
-            learn(pos)
 
 
 ARRAY_HEAD = re.compile(rb'[ \t\r\n]*(?:\{[ \t\r\n]*"([^"\\]{1,64})"[ \t\r\n]*:[ \t\r\n]*)?\[')

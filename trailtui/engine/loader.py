@@ -1013,6 +1013,8 @@ class _SourceReader:
                 loc = f"byte {offset}"
             if err is not None:
                 self.json_problem(buf, err, error)
+            elif type(value) is dict and "eventVersion" in value:
+                self.add(value, loc)
             else:
                 self.classify(value, loc)
             if self.out:
