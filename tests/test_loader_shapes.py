@@ -10,6 +10,7 @@ import copy
 import gzip
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -666,7 +667,9 @@ def test_concatenated_tricky_values_match_stdlib(tmp_path: Path, sep: str, inden
             rec["nested"] = {"eventVersion": "9", "inner": [{"eventVersion": "8"}]}  # probe inside nested objects
         values.append(rec)
     text = sep.join(json.dumps(v, ensure_ascii=False, indent=indent) for v in values)
+    started = time.monotonic()
     its = items([write(tmp_path / "concat.json", text.encode())])
+    assert time.monotonic() - started < 10  # ~0.3 s; guessed boundaries inside strings must not go quadratic
     assert not problems(its)
     assert_same(loaded(its), _raw_decode_all(text))
     assert done(its)[0].shape == ("jsonl" if sep and indent is None else "concatenated")

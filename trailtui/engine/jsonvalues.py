@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from typing import Any, Iterator, Optional, Union
 
 import orjson
@@ -226,6 +227,9 @@ def _resync(buf: Buffer, start: int) -> int:
     return best
 
 
+_MAX_GROUP = 4096
+"""Most values parsed in one group (CloudTrail records are rarely under 500 bytes)."""
+
 _BOUNDARY = re.compile(rb"\}[ \t\r\n]*\{")
 """Where one object may end and the next begin. In valid JSON a ``}`` followed (after whitespace) by ``{``
 occurs only between values back to back, or inside a string."""
@@ -306,20 +310,22 @@ def iter_values(
     while pos < n:
         is_object = buf[pos] == 0x7B  # {
         if is_object and pos >= single_until:
-            starts = [pos] + [m.end() - 1 for m in _BOUNDARY.finditer(buf, pos + 1, min(n, pos + target))]
+            found = islice(_BOUNDARY.finditer(buf, pos + 1, min(n, pos + target)), _MAX_GROUP)
+            starts = [pos] + [m.end() - 1 for m in found]
             if len(starts) > 2:
+                window_end = starts[-1]
                 values, bad = _parse_group(buf, starts)
                 if values is None and bad > 1:
                     # the values before the piece that broke the join are read together after all
                     starts = starts[: bad + 1]
                     values, _ = _parse_group(buf, starts)
-                    single_until = starts[-1] + 1
+                if values is None or starts[-1] != window_end:
+                    single_until = window_end  # the rest of this window one by one, never re-guessed
                 if values is not None:
                     for offset, value in zip(starts, values):
                         yield offset, value, None
                     pos = starts[-1]
                     continue
-                single_until = starts[-1] if bad < 0 else pos + 1
         try:
             found = _parse_guessed(buf, pos) if is_object else None
             if found is None:
