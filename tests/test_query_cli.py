@@ -19,6 +19,11 @@ from trailtui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 
+LITERAL_NUMBERS = (
+    "documented difference: jq 1.8 prints an input number as written (1666275403000.0 in the Panther file); "
+    "trailtui stores parsed numbers and prints 1666275403000"
+)
+
 VERBATIM = [
     '.Records[] | select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=="wareville-care4wares")',
     '.Records[] | select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=="wareville-care4wares") | [.eventTime, .eventName, .userIdentity.userName // "N/A",.requestParameters.bucketName // "N/A", .requestParameters.key // "N/A", .sourceIPAddress // "N/A"]',
@@ -42,10 +47,13 @@ BODIES = [
     'select(.eventTime >= "2024-08-01") | [.eventTime, .awsRegion]',
     '.eventTime | fromdateiso8601? // "bad-time"',
     '[.. | strings | select(test("Admin"))] | length > 0',
-    'select(.sourceIPAddress | IN("AWS Internal", "ec2.amazonaws.com"))',
+    pytest.param(
+        'select(.sourceIPAddress | IN("AWS Internal", "ec2.amazonaws.com"))',
+        marks=pytest.mark.xfail(strict=True, reason=LITERAL_NUMBERS),
+    ),
     '.resources[]? | objects | .ARN',
     'select(.eventName | strings | startswith("Get")) | .eventName',
-    '(.responseElements // {}) | tojson | length',
+    pytest.param('(.responseElements // {}) | tojson | length', marks=pytest.mark.xfail(strict=True, reason=LITERAL_NUMBERS)),
 ]
 
 HUNTS_FILE = None
