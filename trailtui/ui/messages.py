@@ -48,6 +48,13 @@ class LoadFinished(Message):
 
 
 @dataclass
+class PathsCounted(Message):
+    """How many events hold each jq path (for completion in the filter bar)."""
+
+    counts: dict[str, int]
+
+
+@dataclass
 class FilterApplied(Message):
     """A filter run finished; ``generation`` tells stale results from current ones."""
 

@@ -40,6 +40,7 @@ from ..messages import (
     LoadFinished,
     LoadNoticed,
     LoadProgressed,
+    PathsCounted,
     RowsArrived,
 )
 from ..table_model import Column, StoreTableModel, cell_text, default_columns, projection_columns
@@ -197,8 +198,11 @@ class MainScreen(Screen):
             if gc_was_enabled:
                 gc.enable()
             gc.freeze()
+        elapsed = time.perf_counter() - started
         self.post_message(RowsArrived(len(store)))
-        self.post_message(LoadFinished(len(store), time.perf_counter() - started, worker.is_cancelled))
+        self.post_message(LoadFinished(len(store), elapsed, worker.is_cancelled))
+        # Field paths for completion: a sample of records, decoded here rather than on the UI thread.
+        self.post_message(PathsCounted(store.path_counts()))
 
     @on(LoadProgressed)
     def _on_progress(self, message: LoadProgressed) -> None:
@@ -252,7 +256,6 @@ class MainScreen(Screen):
         self.query_one(LoadPanel).finish(" · ".join(parts))
         self.notify(" · ".join(parts), title="Loaded", timeout=4)
         self.apply_filter(self.filter_text)
-        self.query_one(FilterBar).set_paths(self.store.path_counts())
         table = self.query_one(EventTable)
         if len(self.store) == 0:
             table.empty_message = (
@@ -261,6 +264,10 @@ class MainScreen(Screen):
                 else "Nothing could be read · see the loader pane (o) for the reasons"
             )
         self.update_status()
+
+    @on(PathsCounted)
+    def _on_paths_counted(self, message: PathsCounted) -> None:
+        self.query_one(FilterBar).set_paths(message.counts)
 
     def _is_trivial_filter(self) -> bool:
         return not self.filter_text.strip() or self.filter_text.strip() in (".", ".Records[]")
