@@ -587,10 +587,12 @@ def compile_query(text: str) -> EventQuery:
         query.plan = _and_plans(conditions)
         query.match = _compile_part(_join(display), source)
         query.selection_only = True
-    elif len(rest) == 1 and not conditions and _is_boolean(rest[0]):
+    elif not conditions and _is_boolean(rest[-1]):
+        # `.eventName == "X"`, `(.errorCode // "") | test("Denied")`: yields booleans, an implicit select.
+        condition = _join(rest)
         query.kind = "boolean"
-        query.plan = plan_of(rest[0])
-        query.match = _compile_part(rest[0], source)
+        query.plan = plan_of(condition)
+        query.match = _compile_part(condition, source)
         query.selection_only = True
     else:
         query.kind = "project"

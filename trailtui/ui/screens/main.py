@@ -132,6 +132,7 @@ class MainScreen(Screen):
         self._rows_at_last_filter = 0
         self._load_worker: Optional[Worker] = None
         self._digests = 0
+        self._refresh_pending = False
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -234,10 +235,18 @@ class MainScreen(Screen):
         if message.count == self._rows_at_last_filter:
             return
         first = self._rows_at_last_filter == 0
+        if self.loading and not first and self._filter_running():
+            # Let the running filter finish and show its rows; a refresh follows when it lands.
+            self._refresh_pending = True
+            self.update_status()
+            return
         self._rows_at_last_filter = message.count
         if first or not self.loading or self._is_trivial_filter():
             self.apply_filter(self.filter_text)
         self.update_status()
+
+    def _filter_running(self) -> bool:
+        return any(w.group == "filter" and not w.is_finished for w in self.workers)
 
     @on(LoadFinished)
     def _on_load_finished(self, message: LoadFinished) -> None:
@@ -354,6 +363,9 @@ class MainScreen(Screen):
         bar.show_result(len(message.rows), len(self.store), self.filter_ms, self.last_note)
         self._refresh_pivots()
         self.update_status()
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self.post_message(RowsArrived(len(self.store)))
 
     @on(FilterFailed)
     def _on_filter_failed(self, message: FilterFailed) -> None:
@@ -383,8 +395,12 @@ class MainScreen(Screen):
 
     def _refresh_pivots(self) -> None:
         row = self.selected_row()
+        before = {kind for kind, pivot in self._pivots.items() if pivot is not None}
         self._pivots = pivots.available(self.store, row) if row is not None else {}
-        self.refresh_bindings()
+        after = {kind for kind, pivot in self._pivots.items() if pivot is not None}
+        if after != before:
+            # Rebuilding the footer costs milliseconds of layout: only when a key's state changes.
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
         if action == "pivot" and parameters:
