@@ -637,10 +637,12 @@ def _range3(v, env, args):
 
 
 def _keyed(v, env, f, minmax=False):
-    vals = list(iter_values(v)) if type(v) is list else None
-    if vals is None:
-        raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
+    # jq computes map([f]) first, so its errors come first
+    vals = list(iter_values(v))
     keys = [list(f.run(x, env)) for x in vals]
+    if type(v) is not list:
+        raise JqRuntimeError(f"{desc(v)} and {desc(keys)} " + (
+            "cannot be iterated over" if minmax else "cannot be sorted, as they are not both arrays"))
     return vals, keys
 
 
@@ -651,16 +653,12 @@ def _order(keys):
 
 @genfn("sort_by", 1)
 def _sort_by(v, env, args):
-    if type(v) is not list:
-        raise JqRuntimeError(f"{desc(v)} cannot be sorted, as it is not an array")
     vals, keys = _keyed(v, env, args[0])
     yield [vals[i] for i in _order(keys)]
 
 
 @genfn("group_by", 1)
 def _group_by(v, env, args):
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
     vals, keys = _keyed(v, env, args[0])
     out: list = []
     prev = EMPTY
@@ -675,8 +673,6 @@ def _group_by(v, env, args):
 
 @genfn("unique_by", 1)
 def _unique_by(v, env, args):
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
     vals, keys = _keyed(v, env, args[0])
     out: list = []
     prev = EMPTY
@@ -689,9 +685,7 @@ def _unique_by(v, env, args):
 
 
 def _minmax_by(v, env, f, want_max):
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
-    vals, keys = _keyed(v, env, f)
+    vals, keys = _keyed(v, env, f, True)
     if not vals:
         return None
     best = 0
@@ -751,8 +745,6 @@ def _add1(v, env, args):
 
 @valfn("add")
 def _add(v):
-    if v is None:
-        return None
     vals = iter_values(v)
     acc = None
     for x in vals:
@@ -1101,7 +1093,7 @@ def _implode(v):
     out = []
     for c in v:
         if not _isnum(c):
-            raise JqRuntimeError("Unicode codepoint must be numeric")
+            raise JqRuntimeError(f"{desc(c)} can't be imploded, unicode codepoint needs to be numeric")
         c = int(c)
         if c < 0 or c > 0x10FFFF or 0xD800 <= c <= 0xDFFF:
             c = 0xFFFD
@@ -1209,14 +1201,16 @@ def _flatten1(v, d):
 
 @valfn("reverse")
 def _reverse(v):
-    t = type(v)
-    if t is list:
+    # jq: def reverse: [.[length - 1 - range(0; length)]];
+    if type(v) is list:
         return v[::-1]
-    if t is str:
-        return v[::-1]
-    if v is None:
-        return []
-    raise JqRuntimeError(f"Cannot reverse {desc(v)}" if False else f"Cannot index {type_name(v)} with number")
+    n = _length(v)
+    out = []
+    i = 0
+    while i < n:
+        out.append(index(v, norm_num(n - 1 - i)))
+        i += 1
+    return out
 
 
 def _indices(v, x):
@@ -1308,17 +1302,14 @@ def _tostream(v, env, args):
 
 @valfn("transpose")
 def _transpose(v):
-    if type(v) is not list:
-        raise JqRuntimeError(f"Cannot index {type_name(v)} with number")
-    n = 0
-    for row in v:
-        if type(row) is not list:
-            if row is None:
-                continue
-            raise JqRuntimeError(f"Cannot index {type_name(row)} with number" if type(row) is not dict else
-                                 "Cannot index object with number")
-        n = max(n, len(row))
-    return [[(row[i] if row is not None and i < len(row) else None) for row in v] for i in range(n)]
+    # jq: def transpose: [range(0; map(length) | max) as $i | [.[][$i]]];
+    rows = list(iter_values(v))
+    lengths = [_length(r) for r in rows]
+    n = _minmax(lengths, True) if lengths else None
+    out = []
+    for i in _range_gen(0, n, 1) if n is not None else ():
+        out.append([index(r, i) for r in rows])
+    return out
 
 
 @valfn("toboolean")

@@ -25,7 +25,7 @@ _NOCONST = object()
 class Code:
     """A compiled filter (see the module docstring)."""
 
-    __slots__ = ("run", "opt", "single", "paths", "const")
+    __slots__ = ("run", "opt", "single", "paths", "const", "cpath")
 
     def __init__(self, run: Callable, opt: Optional[Callable] = None, single: bool = False,
                  paths: Optional[Callable] = None, const: Any = _NOCONST) -> None:
@@ -34,6 +34,7 @@ class Code:
         self.single = single
         self.paths = paths
         self.const = const
+        self.cpath: Optional[Tuple[str, ...]] = None  # set for constant paths like .a.b
 
 
 def code_from_opt(opt: Callable, single: bool, paths: Optional[Callable] = None,
@@ -503,7 +504,10 @@ class Compiler:
         if left.single and right.single:
             lo, ro = left.opt, right.opt
             rc = right.const
-            if op in ("==", "!=") and rc is not _NOCONST and type(rc) is str:
+            if op in ("==", "!=") and rc is not _NOCONST and type(rc) is str and left.cpath is not None \
+                    and len(left.cpath) <= 2:
+                opt = _path_eq_str(left.cpath, lo, rc, op == "==")
+            elif op in ("==", "!=") and rc is not _NOCONST and type(rc) is str:
                 if op == "==":
                     def opt(v, env):
                         return lo(v, env) == rc
@@ -1062,7 +1066,34 @@ def _map1(e: Code, f: Callable) -> Code:
     return Code(run)
 
 
+def _path_eq_str(cpath: Tuple[str, ...], slow: Callable, rc: str, eq: bool) -> Callable:
+    """``.a == "s"`` / ``.a.b != "s"`` without intermediate calls (the hot filter-bar case)."""
+    if len(cpath) == 1:
+        k1 = cpath[0]
+
+        def opt1(v, env):
+            if type(v) is dict:
+                return (v.get(k1) == rc) is eq
+            return (slow(v, env) == rc) is eq
+        return opt1
+    k1, k2 = cpath
+
+    def opt2(v, env):
+        if type(v) is dict:
+            x = v.get(k1)
+            if type(x) is dict:
+                return (x.get(k2) == rc) is eq
+        return (slow(v, env) == rc) is eq
+    return opt2
+
+
 def _const_path_code(cpath: Tuple[str, ...]) -> Code:
+    code = _const_path_code_(cpath)
+    code.cpath = cpath
+    return code
+
+
+def _const_path_code_(cpath: Tuple[str, ...]) -> Code:
     if len(cpath) == 1:
         k = cpath[0]
 

@@ -106,14 +106,16 @@ def strptime(v: Any, fmt: Any) -> list:
     rest = None
     try:
         dt = datetime.strptime(s, f)
-    except ValueError as e:
+    except Exception as e:  # noqa: BLE001 - Python rejects some formats glibc accepts (e.g. "%Y%Y")
+        if not isinstance(e, ValueError) or "redefinition" in str(e):
+            raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
         msg = str(e)
         if msg.startswith("unconverted data remains: ") and msg[26:27].isspace():
             # glibc's strptime stops early; jq then appends the unparsed remainder
             rest = msg[len("unconverted data remains: "):]
             try:
                 dt = datetime.strptime(s[: len(s) - len(rest)], f)
-            except ValueError:
+            except Exception:  # noqa: BLE001
                 raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
         else:
             raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
