@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -90,6 +91,27 @@ class PTruthy:
 
 
 @dataclass(frozen=True)
+class PPred:
+    """``PATH | PREDICATE`` (or ``(PATH // default) | PREDICATE``, or ``PATH OP literal``) where the
+    predicate yields booleans and depends on its input only: on an indexed path it is evaluated once per
+    distinct value, not once per event."""
+
+    path: tuple
+    predicate: str
+    """jq text of the predicate, run with the path's value as input."""
+    default: Any = None
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class PTimeRange:
+    """Comparisons of ``.eventTime`` with string literals, answered from the extracted time column."""
+
+    conditions: tuple
+    """(operator, literal) pairs, all of which must hold."""
+
+
+@dataclass(frozen=True)
 class PNot:
     """Negation of an equality (``!=``)."""
 
@@ -111,7 +133,7 @@ class PAny:
     """No usable structure: every row is a candidate."""
 
 
-Plan = Union[PEq, PMember, PSubstr, PTruthy, PNot, PAnd, POr, PAny]
+Plan = Union[PEq, PMember, PSubstr, PTruthy, PPred, PTimeRange, PNot, PAnd, POr, PAny]
 
 
 def _simple_path(node: ast.Node) -> Optional[tuple]:
@@ -185,12 +207,56 @@ def _satisfies(kind: str, literal: str, value: Any) -> bool:
     return value.endswith(literal)
 
 
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _pure(node: Any) -> bool:
+    """True when a subtree depends on its input only (no variables, no environment, no clock)."""
+    if isinstance(node, ast.Var):
+        return False
+    if isinstance(node, ast.FuncCall) and node.name in ("now", "input", "inputs", "env", "input_filename", "debug", "stderr", "halt", "halt_error"):
+        return False
+    if isinstance(node, (list, tuple)):
+        return all(_pure(item) for item in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return all(_pure(getattr(node, name)) for name in node.__dataclass_fields__ if name != "pos")
+    return True
+
+
+def _value_predicate(left: ast.Node, func: ast.Node) -> Optional[PPred]:
+    """``PATH | f`` or ``(PATH // "d") | f`` with a pure boolean ``f`` as a per-value predicate."""
+    if not (_is_boolean(func) and _pure(func)):
+        return None
+    try:
+        text = unparse(func)
+    except UnparseError:
+        return None
+    path = _simple_path(left)
+    if path is not None:
+        return PPred(path, text)
+    alt = _alt_default(left)
+    if alt is not None:
+        return PPred(alt[0], text, alt[1], True)
+    return None
+
+
 def plan_of(node: ast.Node) -> Plan:
     """A plan whose rows are a superset of the rows where ``node`` yields a true value."""
     if isinstance(node, ast.And):
-        return PAnd((plan_of(node.left), plan_of(node.right)))
+        left, right = plan_of(node.left), plan_of(node.right)
+        if isinstance(left, PTimeRange) and isinstance(right, PTimeRange):
+            return PTimeRange(left.conditions + right.conditions)
+        return PAnd((left, right))
     if isinstance(node, ast.Or):
         return POr((plan_of(node.left), plan_of(node.right)))
+    if isinstance(node, ast.Binary) and node.op in ("<", "<=", ">", ">="):
+        for side, other, op in ((node.left, node.right, node.op), (node.right, node.left, _FLIP[node.op])):
+            if isinstance(other, ast.Literal) and _simple_path(side) == ("eventTime",) and isinstance(other.value, str):
+                return PTimeRange(((op, other.value),))
+            path = _simple_path(side)
+            if path is not None and isinstance(other, ast.Literal):
+                return PPred(path, unparse(ast.Binary(op, ast.Identity(), other)))
+        return PAny()
     if isinstance(node, ast.Binary) and node.op in ("==", "!="):
         for side, other in ((node.left, node.right), (node.right, node.left)):
             if not isinstance(other, ast.Literal):
@@ -221,6 +287,9 @@ def plan_of(node: ast.Node) -> Plan:
             if key is not None and all(isinstance(i, ast.Literal) for i in items):
                 return POr(tuple(PEq(key, i.value) for i in items))
             return PAny()
+        generic = _value_predicate(left, func)
+        if generic is not None:
+            return generic
         predicate = _string_predicate(func)
         if predicate is not None:
             kind, literal = predicate
@@ -320,6 +389,10 @@ def evaluate_plan(plan: Plan, store: EventStore, n: int) -> tuple[Optional[Seque
                 return _union(rows, _clip(index.errors, n)), False
             return rows, True
         return _union(_clip(index.others, n), _clip(index.errors, n)), False
+    if isinstance(plan, PPred):
+        return _eval_predicate(plan, store, n)
+    if isinstance(plan, PTimeRange):
+        return _eval_time_range(plan, store, n)
     if isinstance(plan, PMember):
         rows = store.multi_indexes[plan.index].get(plan.value, array("I"))
         return _clip(rows, n), True
@@ -358,6 +431,93 @@ def evaluate_plan(plan: Plan, store: EventStore, n: int) -> tuple[Optional[Seque
                 return ALL, False
         return result, exact
     return ALL, False
+
+
+_PREDICATES: dict[str, Any] = {}
+
+
+def _rows_union(parts: list[Sequence[int]], n: int) -> array:
+    """Sorted union of disjoint row arrays."""
+    total = sum(len(p) for p in parts)
+    if not parts:
+        return array("I")
+    if len(parts) == 1:
+        return array("I", parts[0])
+    if total * 8 < n:
+        return array("I", sorted(itertools.chain.from_iterable(parts)))
+    mask = bytearray(n)
+    for part in parts:
+        for row in part:
+            if row < n:
+                mask[row] = 1
+    return array("I", itertools.compress(range(n), mask))
+
+
+def _eval_predicate(plan: PPred, store: EventStore, n: int) -> tuple[Optional[Sequence[int]], bool]:
+    """Run the predicate once per distinct value of an indexed path; undecidable rows stay candidates."""
+    index = _index_for(store, plan.path)
+    if index is None:
+        return ALL, False
+    program = _PREDICATES.get(plan.predicate)
+    if program is None:
+        try:
+            program = _PREDICATES[plan.predicate] = jq.compile_program(plan.predicate)
+        except jq.JqCompileError:
+            return ALL, False
+
+    def holds(value: Any) -> Optional[bool]:
+        try:
+            return any(out is True for out in program.run(value))
+        except jq.JqRuntimeError:
+            return None
+
+    hits: list[Sequence[int]] = []
+    unsure: list[Sequence[int]] = []
+    for value, rows in index.values.items():
+        verdict = holds(value)
+        if verdict is None:
+            unsure.append(rows)
+        elif verdict:
+            hits.append(rows)
+    if index.nulls:
+        verdict = holds(plan.default if plan.has_default else None)
+        if verdict is None:
+            unsure.append(index.nulls)
+        elif verdict:
+            hits.append(index.nulls)
+    if index.others:
+        unsure.append(index.others)
+    if index.errors:
+        if plan.has_default:
+            verdict = holds(plan.default)
+            if verdict is None:
+                unsure.append(index.errors)
+            elif verdict:
+                hits.append(index.errors)
+        else:
+            unsure.append(index.errors)
+    exact = not unsure
+    rows = _rows_union([_clip(part, n) for part in hits + unsure], n)
+    return rows, exact
+
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _eval_time_range(plan: PTimeRange, store: EventStore, n: int) -> tuple[Optional[Sequence[int]], bool]:
+    """Compare the extracted time column (the raw ``eventTime`` whenever it is a string)."""
+    times = store.fields["time"]
+    checks = [(_COMPARE[op], literal) for op, literal in plan.conditions]
+    if len(checks) == 2:
+        (f1, l1), (f2, l2) = checks
+        rows = array("I", [i for i, t in zip(range(n), times) if t and f1(t, l1) and f2(t, l2)])
+    else:
+        rows = array("I", [i for i, t in zip(range(n), times) if t and all(f(t, lit) for f, lit in checks)])
+    # An empty time field means eventTime was missing, not a string, or "": jq decides those rows.
+    blank = [i for i, t in zip(range(n), times) if not t]
+    if blank:
+        return _rows_union([rows, blank], n), False
+    return rows, True
 
 
 def _index_for(store: EventStore, path: tuple):
@@ -719,7 +879,7 @@ def run_filter(
 
 def _plan_complete(plan: Plan) -> bool:
     """True when the plan expresses the whole condition (every leaf an index lookup, no prefilter)."""
-    if isinstance(plan, (PEq, PMember, PNot)):
+    if isinstance(plan, (PEq, PMember, PNot, PPred, PTimeRange)):
         return True
     if isinstance(plan, (PAnd, POr)):
         return all(_plan_complete(item) for item in plan.items)

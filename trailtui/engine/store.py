@@ -59,6 +59,7 @@ PATH_INDEXES: tuple[tuple[str, ...], ...] = (
     ("sourceIPAddress",),
     ("errorCode",),
     ("recipientAccountId",),
+    ("userAgent",),
     ("userIdentity", "type"),
     ("userIdentity", "userName"),
     ("userIdentity", "arn"),
