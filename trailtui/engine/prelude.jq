@@ -304,3 +304,6 @@ def outcome:
   if type != "object" or is_insight then ""
   elif [.errorCode, .errorMessage] | any(.[]; type == "string" and length > 0) then "Failure"
   else (.responseElements | field("ConsoleLogin") | nonempty) // "Success" end;
+
+# leaf_paths was removed from jq 1.8's builtins; investigators' saved filters still use it.
+def leaf_paths: paths(scalars);
