@@ -1214,8 +1214,6 @@ def _reverse(v):
 
 
 def _indices(v, x):
-    if v is None:
-        return None
     if type(v) is str and type(x) is str:
         if x == "":
             return []

@@ -17,8 +17,9 @@ def _isnum(x: Any) -> bool:
 
 
 def _broken(t: float, local: bool) -> list:
-    secs = math.floor(t)
-    frac = t - secs
+    # jq truncates to whole seconds (toward zero) but adds the fraction above floor(t)
+    secs = int(t)
+    frac = t - math.floor(t)
     if local:
         st = time.localtime(secs)
     else:
@@ -78,7 +79,13 @@ def _strftime(v: Any, fmt: Any, who: str, local: bool) -> str:
     st = (y, mo + 1, d, h, mi, s, (wd - 1) % 7, yd + 1, -1 if local else 0)
     f = fmt
     if not local:
-        f = f.replace("%Z", "UTC").replace("%z", "+0000")
+        f = f.replace("%Z", "GMT").replace("%z", "+0000")
+    try:
+        # like timegm(), jq derives the weekday and day of the year from the date
+        d = datetime(y, mo + 1, d)
+        st = (y, mo + 1, d.day, h, mi, s, d.weekday(), d.timetuple().tm_yday, st[8])
+    except (ValueError, OverflowError):
+        pass
     try:
         return time.strftime(f, st)
     except (ValueError, OverflowError) as e:

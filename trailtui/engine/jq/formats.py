@@ -98,9 +98,9 @@ def _b64d(v: Any) -> str:
     s = tostring(v)
     data = s.rstrip("=")
     if any(c not in _B64 for c in data):
-        raise JqRuntimeError(f"{desc(v)} is not valid base64 data")
+        raise JqRuntimeError(f"{desc(s)} is not valid base64 data")
     if len(data) % 4 == 1:
-        raise JqRuntimeError(f"{desc(v)} trailing base64 byte found")
+        raise JqRuntimeError(f"{desc(s)} trailing base64 byte found")
     raw = data.encode("ascii")
     out = base64.b64decode(raw + b"=" * (-len(raw) % 4))
     return out.decode("utf-8", "replace")

@@ -228,6 +228,8 @@ def _dels(v: Any, paths: list) -> Any:
         for p in paths:
             k = p[0]
             if type(k) is not str:
+                if len(p) == 1:
+                    raise JqRuntimeError(f"Cannot delete {type_name(k)} field of object")
                 raise _idx_err(v, k)
             groups.setdefault(k, []).append(p[1:])
         r = dict(v)
@@ -268,6 +270,8 @@ def _dels(v: Any, paths: list) -> Any:
                 else:
                     drop.update(range(s, e))
             else:
+                if not tail:
+                    raise JqRuntimeError(f"Cannot delete {type_name(k)} element of array")
                 raise _idx_err(v, k)
         r = list(v)
         for i, tails in sub.items():
