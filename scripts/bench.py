@@ -807,10 +807,10 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
         # Cursor keys while the load is still running.
         table.focus()
         log("app: cursor keys while loading")
-        out["keys_during_load"] = await _key_latency(pilot, probe, table, lambda: bool(main.loading), samples)
+        out["keys_during_load"] = await _key_latency(pilot, probe, table, lambda: bool(main.is_loading), samples)
         if not out["keys_during_load"]["samples"]:
             out["keys_during_load"]["note"] = "the load finished before any key could be timed"
-        await _wait_for(lambda: not main.loading, 3600.0, 0.01)
+        await _wait_for(lambda: not main.is_loading, 3600.0, 0.01)
         out["load_done_s"] = time.perf_counter() - started
         out["events_loaded"] = len(main.store)
         await _wait_for(lambda: not _filter_running(app), 600.0, 0.01)

@@ -34,7 +34,7 @@ PROJECTION = (
 async def settle(app: TrailApp, pilot) -> None:
     for _ in range(400):
         busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
-        if not busy and app.main_screen is not None and not app.main_screen.loading:
+        if not busy and app.main_screen is not None and not app.main_screen.is_loading:
             break
         await pilot.pause(0.05)
     await pilot.pause(0.3)

@@ -104,7 +104,7 @@ class MainScreen(Screen):
     AUTO_FOCUS = "#table"
     """Keys go to the table from the start (never to the hidden loader pane's inputs)."""
 
-    loading: reactive[bool] = reactive(False)
+    is_loading: reactive[bool] = reactive(False)
     """True while a load runs (the status line shows progress)."""
 
     def __init__(self, paths: Sequence[str], initial_filter: str = "", stdin_data: Optional[bytes] = None) -> None:
@@ -154,7 +154,8 @@ class MainScreen(Screen):
         if self.paths:
             loader.display = False
             self.set_focus(table)
-            self.start_load(self.paths)
+            # Paint the screen first: a load started during mount kept the very first frame from showing.
+            self.call_after_refresh(self.start_load, self.paths)
         else:
             self.set_focus(loader.query_one("#load-tree"))
         self.update_status()
@@ -163,7 +164,7 @@ class MainScreen(Screen):
 
     def start_load(self, paths: Sequence[str]) -> None:
         """Load more inputs into the store (added to what is there)."""
-        self.loading = True
+        self.is_loading = True
         self.load_started = time.perf_counter()
         self.query_one(EventTable).empty_message = "Loading…"
         self._load_worker = self._load(list(paths))
@@ -185,6 +186,7 @@ class MainScreen(Screen):
             for item in load(paths, cancelled=lambda: worker.is_cancelled, stdin=stdin):
                 if isinstance(item, RecordBatch):
                     store.add_batch(item)
+                    time.sleep(0)  # hand the GIL to the UI and the terminal writer between batches
                     now = time.perf_counter()
                     if now - last_rows_post > 0.3 or last_rows_post == 0.0:
                         last_rows_post = now
@@ -235,13 +237,13 @@ class MainScreen(Screen):
         if message.count == self._rows_at_last_filter:
             return
         first = self._rows_at_last_filter == 0
-        if self.loading and not first and self._filter_running():
+        if self.is_loading and not first and self._filter_running():
             # Let the running filter finish and show its rows; a refresh follows when it lands.
             self._refresh_pending = True
             self.update_status()
             return
         self._rows_at_last_filter = message.count
-        if first or not self.loading or self._is_trivial_filter():
+        if first or not self.is_loading or self._is_trivial_filter():
             self.apply_filter(self.filter_text)
         self.update_status()
 
@@ -250,7 +252,7 @@ class MainScreen(Screen):
 
     @on(LoadFinished)
     def _on_load_finished(self, message: LoadFinished) -> None:
-        self.loading = False
+        self.is_loading = False
         rate = message.events / message.elapsed if message.elapsed > 0 else 0
         parts = [f"{message.events:,} events in {message.elapsed:.1f} s ({rate:,.0f}/s)"]
         if self.store.stats.duplicates:
@@ -637,7 +639,7 @@ class MainScreen(Screen):
             self.query_one(EventTable).focus()
 
     def action_escape(self) -> None:
-        if self.loading and self._load_worker is not None:
+        if self.is_loading and self._load_worker is not None:
             self._load_worker.cancel()
             self.notify("Load cancelled; what was read stays loaded", timeout=4)
             return
