@@ -84,7 +84,8 @@ def terminal():
 
 
 def test_filter_pivot_detail_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
-    screen = terminal.wait_for_re(r"[1-9][0-9,]* shown · filter")
+    terminal.wait_for_re(r"[1-9][0-9,]* shown · filter")
+    screen = terminal.wait_for("Source IP")
     assert "Time" in screen and "Event" in screen and "Actor" in screen and "Source IP" in screen
 
     # Type a filter: the table narrows to glitch's events and the bar shows the count.
