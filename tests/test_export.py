@@ -118,13 +118,6 @@ def test_compact_json_matches_jq_tojson(value: Any) -> None:
     assert format_rows("jsonl", None, [[value]]) == "[" + jq_first(JQ_TOJSON, value) + "]\n"
 
 
-@FEWER
-@given(json_values)
-def test_private_fallback_printer_matches_jq_tojson(value: Any) -> None:
-    # export falls back to its own printer when trailtui.engine.jq.dumps is unavailable; keep it exact too.
-    assert export._fallback_dumps(value) == jq_first(JQ_TOJSON, value)
-
-
 # --- row writers ------------------------------------------------------------------------------------------
 
 SAMPLE_HEADERS = ["eventTime", "eventName", "sourceIPAddress", "errorCode", "count"]

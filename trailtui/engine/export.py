@@ -37,7 +37,6 @@ from __future__ import annotations
 import functools
 import io
 import itertools
-import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -45,10 +44,7 @@ from typing import Any, BinaryIO, TextIO
 
 from trailtui.engine.textsafe import safe_multiline, safe_text
 
-try:  # One number printer for the whole app once the jq engine provides it.
-    from trailtui.engine.jq import dumps as _jq_dumps
-except ImportError:  # pragma: no cover - depends on the jq engine's progress
-    _jq_dumps = None
+from trailtui.engine.jq import dumps as _dumps  # one printer for numbers and JSON across the app
 
 __all__ = [
     "EXTENSIONS",
@@ -82,77 +78,6 @@ EXTENSIONS = {
 
 class ExportError(ValueError):
     """A row cannot be written in the requested format (the message is jq's where jq has one)."""
-
-
-# --- numbers and compact JSON, as jq 1.8 prints a computed value -------------------------------------
-
-
-def _double_text(f: float) -> str:
-    """A double as jq prints it: shortest round-trip digits, exponent form outside 1e-4 .. 1e17."""
-    if f != f:
-        return "null"
-    if math.isinf(f):
-        return "1.7976931348623157e+308" if f > 0 else "-1.7976931348623157e+308"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    text = repr(f)
-    sign = ""
-    if text[0] == "-":
-        sign, text = "-", text[1:]
-    mantissa, _, exp_text = text.partition("e")
-    whole, _, frac = mantissa.partition(".")
-    all_digits = whole + frac
-    digits = all_digits.lstrip("0")
-    # where the decimal point falls, counted from the first significant digit
-    point = len(whole) + int(exp_text or 0) - (len(all_digits) - len(digits))
-    digits = digits.rstrip("0") or "0"
-    n = len(digits)
-    if point <= -4 or point > n + 15:
-        exp = point - 1
-        head = digits[0] + ("." + digits[1:] if n > 1 else "")
-        return f"{sign}{head}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= n:
-        return sign + digits + "0" * (point - n)
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
-_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
-_JSON_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f]')
-
-
-def _json_escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _JSON_ESCAPES.get(char) or f"\\u{ord(char):04x}"
-
-
-def _json_string(text: str) -> str:
-    return '"' + _JSON_NEEDS_ESCAPE.sub(_json_escape_char, text) + '"'
-
-
-def _fallback_dumps(value: Any) -> str:
-    """Compact JSON as ``jq -c`` prints it (non-ASCII kept, DEL escaped, ints exact)."""
-    if isinstance(value, str):
-        return _json_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        return _double_text(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_json_string(k)}:{_fallback_dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_fallback_dumps(v) for v in value) + "]"
-    raise ExportError(f"not a JSON value: {type(value).__name__}")
-
-
-_dumps = _jq_dumps if _jq_dumps is not None else _fallback_dumps
 
 
 # --- jq's @tsv and @csv --------------------------------------------------------------------------------

@@ -31,21 +31,7 @@ import orjson
 from . import identity
 from .model import RecordBatch, Source
 
-FIELDS = (
-    "time",
-    "event",
-    "source",
-    "actor",
-    "account",
-    "region",
-    "ip",
-    "error",
-    "agent",
-    "read_only",
-    "event_id",
-    "actor_key",
-    "ip_key",
-)
+FIELDS = identity.ROW_FIELDS
 """The display fields extracted for every event, in `identity.extract_row` order."""
 
 INTERNED_FIELDS = frozenset(FIELDS) - {"time", "event_id"}

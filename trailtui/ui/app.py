@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Iterable, Optional, Sequence
 
 from textual.app import App, SystemCommand
@@ -25,6 +26,9 @@ class TrailApp(App[int]):
         self.main_screen: Optional[MainScreen] = None
 
     def on_mount(self) -> None:
+        # Loading and filtering run in threads; a shorter GIL switch interval lets the UI thread answer
+        # keys within a few milliseconds even while they compute.
+        sys.setswitchinterval(0.001)
         self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data)
         self.push_screen(self.main_screen)
 

@@ -188,7 +188,9 @@ class MainScreen(Screen):
                     store.add_batch(item)
                     time.sleep(0)  # hand the GIL to the UI and the terminal writer between batches
                     now = time.perf_counter()
-                    if now - last_rows_post > 0.3 or last_rows_post == 0.0:
+                    # The first batch shows at once; later ones refresh the view about once a second
+                    # (each refresh re-sorts the view on the filter worker and redraws the table).
+                    if now - last_rows_post > 1.0 or last_rows_post == 0.0:
                         last_rows_post = now
                         self.post_message(RowsArrived(len(store)))
                 elif isinstance(item, Progress):
