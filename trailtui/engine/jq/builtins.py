@@ -871,12 +871,11 @@ def _paths0(v, env, args):
 
 @genfn("paths", 1)
 def _paths1(v, env, args):
+    # jq 1.8: path(.. | select(f)) | select(length > 0) -- f also runs on the root
     f = args[0]
-    it = _recurse_paths((), v, env)
-    next(it)
-    for p, x in it:
+    for p, x in _recurse_paths((), v, env):
         for c in f.run(x, env):
-            if truthy(c):
+            if truthy(c) and p:
                 yield list(p)
 
 
