@@ -49,7 +49,8 @@ def localtime(v: Any) -> list:
 def _tm(v: Any, who: str) -> tuple:
     if type(v) is not list or not all(_isnum(x) for x in v):
         raise JqRuntimeError(f"{who} requires parsed datetime inputs")
-    v = list(v) + [0] * (6 - len(v))
+    # missing fields are zero in C's struct tm: year 1900, day 0 (normalised to the day before)
+    v = list(v) + [1900, 0, 0, 0, 0, 0][len(v):]
     y, mo, d, h, mi, s = (int(math.floor(x)) for x in v[:6])
     wd = int(v[6]) if len(v) > 6 and _isnum(v[6]) else 0
     yd = int(v[7]) if len(v) > 7 and _isnum(v[7]) else 0
@@ -81,6 +82,16 @@ def _strftime(v: Any, fmt: Any, who: str, local: bool) -> str:
     if not local:
         f = f.replace("%Z", "GMT").replace("%z", "+0000")
     try:
+        try:
+            datetime(y, mo + 1, d)
+            valid = True
+        except ValueError:
+            valid = False
+        if not valid:
+            # out-of-range fields are normalised, as timegm() does
+            n = time.gmtime(calendar.timegm((y, mo + 1, 1, h, mi, s)) + (d - 1) * 86400)
+            y, mo, d = n.tm_year, n.tm_mon - 1, n.tm_mday
+            st = (y, mo + 1, d, h, mi, s, 0, 1, st[8])
         # like timegm(), jq derives the weekday and day of the year from the date
         d = datetime(y, mo + 1, d)
         st = (y, mo + 1, d.day, h, mi, s, d.weekday(), d.timetuple().tm_yday, st[8])
