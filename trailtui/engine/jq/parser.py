@@ -285,7 +285,8 @@ class Parser:
 
     def parse_comma(self) -> A.Node:
         left = self.parse_alt_as()
-        while self.is_op(",") and not isinstance(left, A.As):
+        while self.is_op(","):
+            # an unparenthesised `as` body extends to the end, so no comma can follow it here
             t = self.next()
             right = self.parse_alt_as()
             left = A.Comma(left, right, pos=t.pos)
