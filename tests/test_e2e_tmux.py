@@ -29,14 +29,31 @@ class Terminal:
         self.base = ["tmux", "-L", self.socket, "-f", str(REPO / "tests" / "tmux.conf")]
         env = dict(os.environ, TERM="xterm-256color", TEXTUAL_ANIMATIONS="none", COLORTERM="truecolor")
         env.pop("TMUX", None)
+        # Textual obeys COLUMNS/LINES over the real terminal size; test runners (xdist workers) set them.
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
         subprocess.run(
             [*self.base, "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), command],
             check=True, env=env, cwd=REPO,
         )
+        # Pin the size: with no client attached, tmux may otherwise shrink the window to 80 columns.
+        subprocess.run([*self.base, "set-option", "-w", "-t", "t", "window-size", "manual"], check=False)
+        subprocess.run([*self.base, "resize-window", "-t", "t", "-x", str(width), "-y", str(height)], check=False)
 
     def screen(self) -> str:
         done = subprocess.run([*self.base, "capture-pane", "-p", "-t", "t"], capture_output=True, text=True)
         return done.stdout
+
+    def type(self, text: str, delay: float = 0.03) -> None:
+        """Type like a person: one character at a time."""
+        for char in text:
+            self.keys(char, literal=True)
+            time.sleep(delay)
+
+    def paste(self, text: str) -> None:
+        """Paste like a person pasting a saved pipeline (bracketed paste)."""
+        subprocess.run([*self.base, "set-buffer", "-b", "t", text], check=True)
+        subprocess.run([*self.base, "paste-buffer", "-p", "-b", "t", "-t", "t"], check=True)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         args = [*self.base, "send-keys", "-t", "t"]
@@ -93,7 +110,7 @@ def test_filter_pivot_detail_and_quit_in_a_real_terminal(terminal: Terminal) -> 
     terminal.keys("/")
     terminal.wait_for("Leave filter")  # the footer shows the filter's keys: the cursor is in the bar
     time.sleep(0.3)
-    terminal.keys('.userIdentity.userName == "glitch"', literal=True)
+    terminal.paste('.userIdentity.userName == "glitch"')
     import json
 
     records = json.loads(SAMPLE.read_text())["Records"]

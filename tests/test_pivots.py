@@ -21,24 +21,32 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "cloudtrail_log.json"
 
 
-def _brute(store, kind: str, pivot: pivots.Pivot) -> list[int]:
-    rows = []
+def _facts(store) -> list[dict]:
+    """Each event's pivot values by the Python rules, computed once per store."""
+    facts = []
     for row in range(len(store)):
         record = store.record(row)
-        if kind == "user":
-            hit = identity.actor_key(record) == pivot.value
-        elif kind == "ip":
-            hit = identity.ip_key(record) == pivot.value
-            if identity.ip_class(pivot.value) in ("aws-internal", "service"):
-                hit = hit and identity.actor_key(record) == store.field("actor_key")[_origin(store, pivot)]
-        elif kind == "key":
-            hit = pivot.value in identity.access_keys(record)
-        elif kind == "session":
-            hit = pivot.value in identity.session_keys(record)
-        elif kind == "event":
-            hit = record.get("eventName") == pivot.value
-        else:
-            hit = pivot.value in identity.resources(record)
+        facts.append({
+            "user": identity.actor_key(record),
+            "ip": identity.ip_key(record),
+            "key": identity.access_keys(record),
+            "session": identity.session_keys(record),
+            "event": record.get("eventName"),
+            "resource": identity.resources(record),
+        })
+    return facts
+
+
+def _brute(store, facts: list[dict], kind: str, pivot: pivots.Pivot) -> list[int]:
+    rows = []
+    scoped_actor = None
+    if kind == "ip" and identity.ip_class(pivot.value) in ("aws-internal", "service"):
+        scoped_actor = store.field("actor_key")[_origin(store, pivot)]
+    for row, fact in enumerate(facts):
+        value = fact[kind]
+        hit = pivot.value in value if isinstance(value, list) else value == pivot.value
+        if scoped_actor is not None:
+            hit = hit and fact["user"] == scoped_actor
         if hit:
             rows.append(row)
     return rows
@@ -57,6 +65,7 @@ def _jq_rows(store, pivot: pivots.Pivot) -> list[int]:
 
 
 def _check_store(store, types_seen: set[str]) -> int:
+    facts = _facts(store)
     checked = 0
     seen_values: set[tuple[str, str]] = set()
     for row in range(len(store)):
@@ -68,9 +77,9 @@ def _check_store(store, types_seen: set[str]) -> int:
             seen_values.add((kind, pivot.value))
             via_index = list(pivots.pivot_rows(store, pivot))
             assert row in via_index, (kind, pivot)
-            assert via_index == _brute(store, kind, pivot), (kind, pivot)
+            assert via_index == _brute(store, facts, kind, pivot), (kind, pivot)
             checked += 1
-            if checked % 7 == 0:  # the real jq is slow per call: check a spread of pivots with it
+            if checked % 25 == 0:  # the real jq is slow per call: check a spread of pivots with it
                 assert via_index == _jq_rows(store, pivot), (kind, pivot.filter)
     return checked
 
