@@ -237,3 +237,41 @@ async def test_an_unreadable_file_is_reported_and_the_rest_loads(sample: Path, t
         screen = app.main_screen
         assert len(screen.store) == len(sample_records())
         assert any("broken.json.gz" in p for p in screen.problems)
+
+
+async def test_export_writes_the_view_and_copy_as_command_reproduces_it(sample: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        screen.query_one(FilterBar).value = '.eventName == "AttachUserPolicy"'
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        table.focus()
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        from textual.widgets import Input
+
+        from trailtui.ui.screens.export_dialog import ExportDialog
+
+        assert isinstance(app.screen, ExportDialog)
+        target = tmp_path / "view.tsv"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("ctrl+s")
+        for _ in range(60):
+            if target.exists() and target.stat().st_size:
+                break
+            await pilot.pause(0.05)
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("Time\tEvent\t")
+        assert len(lines) == 1 + table.row_count
+        screen.action_copy_command()
+        for _ in range(60):
+            if app.clipboard.startswith("jq "):
+                break
+            await pilot.pause(0.05)
+        jq_line, trailtui_line = app.clipboard.splitlines()[:2]
+        assert jq_line.startswith("jq -rc '.Records[] | select(.eventName == \"AttachUserPolicy\")'")
+        assert trailtui_line.startswith("trailtui query ") and "-f '.eventName == \"AttachUserPolicy\"'" in trailtui_line
