@@ -275,3 +275,32 @@ async def test_export_writes_the_view_and_copy_as_command_reproduces_it(sample: 
         jq_line, trailtui_line = app.clipboard.splitlines()[:2]
         assert jq_line.startswith("jq -rc '.Records[] | select(.eventName == \"AttachUserPolicy\")'")
         assert trailtui_line.startswith("trailtui query ") and "-f '.eventName == \"AttachUserPolicy\"'" in trailtui_line
+
+
+async def test_column_chooser_adds_a_jq_path_column(sample: Path) -> None:
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        screen.query_one(EventTable).focus()
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        from textual.widgets import Input
+
+        from trailtui.ui.screens.columns import ColumnsScreen
+
+        assert isinstance(app.screen, ColumnsScreen)
+        box = app.screen.query_one("#columns-path", Input)
+        box.focus()
+        box.value = ".requestParameters.bucketName"
+        await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        keys = [c.key for c in table.model.columns]
+        assert keys[-1] == ".requestParameters.bucketName"
+        store = screen.store
+        for pos in range(min(table.row_count, 200)):
+            record = store.record(table.model.row_id(pos))
+            bucket = (record.get("requestParameters") or {}).get("bucketName")
+            assert table.model.cells(pos)[-1] == (bucket if isinstance(bucket, str) else "")
