@@ -242,25 +242,35 @@ def _sorted(store: Any, compiled: Any, rows: Sequence[int], spec: str) -> Sequen
 
 def _column_getter(store: Any, name: str):
     """row -> sortable value for a default column name or a jq path."""
-    from .engine import jq
     from .engine.sortkey import sort_key
 
-    if name in COLUMN_LABELS:
+    _label, needs_record, value = _resolve_column(store, name)
+    if not needs_record:
         return store.field(name).__getitem__
+    return lambda row: sort_key(value(row, store.record(row)))
+
+
+def _resolve_column(store: Any, name: str) -> tuple[str, bool, Any]:
+    """(header, needs the record, (row, record) -> value) for a default column name or a jq path."""
+    from .engine import jq, query as q
+
+    if name in COLUMN_LABELS:
+        column = store.field(name)
+        return COLUMN_LABELS[name], False, lambda row, record: column[row]
     if not name.startswith("."):
-        raise UsageError(f"unknown column {name!r}: use a default column name or a jq path starting with '.'")
+        raise UsageError(f"unknown column {name!r}: use one of {', '.join(COLUMN_LABELS)} or a jq path starting with '.'")
     try:
-        program = jq.compile_program(name)
+        program = jq.compile_program(name, prelude=q.PRELUDE or None)
     except jq.JqCompileError as err:
         raise UsageError(f"bad column path {name!r}: {err.reason}") from None
 
-    def getter(row: int) -> Any:
+    def value(row: int, record: Any) -> Any:
         try:
-            return sort_key(next(iter(program.run(store.record(row))), None))
-        except jq.JqRuntimeError:
-            return sort_key(None)
+            return next(iter(program.run(record)), None)
+        except jq.JqRuntimeError as err:
+            return f"error: {err}"
 
-    return getter
+    return name, True, value
 
 
 def _emit_jq(compiled: Any, store: Any, rows: Sequence[int], out: Any) -> None:
@@ -306,7 +316,9 @@ def _write_values(values: list[Any], headers: Optional[list[str]], options: Any,
         else:
             out.write('{"Records":[' + ",".join(jq.dumps(v) for v in values) + "]}\n")
         return
-    rows = [v if isinstance(v, list) else list(v.values()) if isinstance(v, dict) else [v] for v in values]
+    from .engine.query import value_cells
+
+    rows = [value_cells(v) for v in values]
     if headers is None and values and isinstance(values[0], dict):
         headers = list(values[0].keys())
     export.write_rows(options.format, None if options.no_header else headers, rows, _text_out(out),
@@ -336,7 +348,7 @@ def _emit_format(compiled: Any, store: Any, rows: Sequence[int], options: Any, o
         if fmt in ("json", "jsonl", "records"):
             _write_values(values, compiled.columns, options, out)
             return
-        cells = [v if isinstance(v, list) else list(v.values()) if isinstance(v, dict) else [v] for v in values]
+        cells = [q.value_cells(v) for v in values]
         provenance = [store.provenance(r) for r in rows] if options.provenance else None
         export.write_rows(fmt, None if options.no_header else compiled.columns, cells, _text_out(out),
                           max_width=options.max_width, provenance=provenance)
@@ -355,30 +367,10 @@ def _emit_format(compiled: Any, store: Any, rows: Sequence[int], options: Any, o
                 buffer.flush()
         return
     names = [c.strip() for c in options.columns.split(",")] if options.columns else DEFAULT_COLUMNS
-    getters = []
-    headers = []
-    for name in names:
-        if name in COLUMN_LABELS:
-            column = store.field(name)
-            getters.append(lambda row, record, column=column: column[row])
-            headers.append(COLUMN_LABELS[name])
-        elif name.startswith("."):
-            try:
-                program = jq.compile_program(name, prelude=q.PRELUDE or None)
-            except jq.JqCompileError as err:
-                raise UsageError(f"bad column path {name!r}: {err.reason}") from None
-
-            def getter(row: int, record: Any, program: Any = program) -> Any:
-                try:
-                    return next(iter(program.run(record)), None)
-                except jq.JqRuntimeError as err:
-                    return f"error: {err}"
-
-            getters.append(getter)
-            headers.append(name)
-        else:
-            raise UsageError(f"unknown column {name!r}: use one of {', '.join(COLUMN_LABELS)} or a jq path")
-    needs_record = any(not n in COLUMN_LABELS for n in names)
+    resolved = [_resolve_column(store, name) for name in names]
+    headers = [label for label, _, _ in resolved]
+    getters = [value for _, _, value in resolved]
+    needs_record = any(needs for _, needs, _ in resolved)
     records = store.records(rows) if needs_record else (None for _ in rows)
     table = [[g(row, rec) for g in getters] for row, rec in zip(rows, records)]
     provenance = [store.provenance(r) for r in rows] if options.provenance else None

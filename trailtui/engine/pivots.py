@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from . import identity
 from .store import EventStore
@@ -38,11 +38,16 @@ def _lit(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def pivot_for(store: EventStore, row: int, kind: str, value: Optional[str] = None) -> Optional[Pivot]:
+def pivot_for(
+    store: EventStore, row: int, kind: str, value: Optional[str] = None, record: Any = None
+) -> Optional[Pivot]:
     """The pivot of ``kind`` from the event at ``row``, or None when the event has no such value.
 
     ``value`` picks one of several candidates (a resource or an access key); default is the first.
+    ``record`` is the event already decoded, if the caller has it.
     """
+    if record is None and kind in ("key", "session", "event", "resource"):
+        record = store.record(row)
     if kind == "user":
         key = store.field("actor_key")[row]
         if not key:
@@ -70,7 +75,7 @@ def pivot_for(store: EventStore, row: int, kind: str, value: Optional[str] = Non
             note = f"{raw} is a private address: scoped to account {key.rpartition('@')[2]}"
         return Pivot(kind, key, f"ip {raw}", f"select(ip_key == {_lit(key)})", note)
     if kind == "key":
-        keys = identity.access_keys(store.record(row))
+        keys = identity.access_keys(record)
         if not keys:
             return None
         key = value if value in keys else keys[0]
@@ -82,18 +87,18 @@ def pivot_for(store: EventStore, row: int, kind: str, value: Optional[str] = Non
             note = "unusual access key id"
         return Pivot(kind, key, f"key {key}", f"select(has_access_key({_lit(key)}))", note)
     if kind == "session":
-        sessions = identity.session_keys(store.record(row))
+        sessions = identity.session_keys(record)
         if not sessions:
             return None
         key = value if value in sessions else sessions[0]
         return Pivot(kind, key, f"session {_short(key)}", f"select(has_session({_lit(key)}))")
     if kind == "event":
-        name = store.record(row).get("eventName")
+        name = record.get("eventName")
         if not isinstance(name, str) or not name:
             return None
         return Pivot(kind, name, f"event {name}", f"select(.eventName == {_lit(name)})")
     if kind == "resource":
-        resources = identity.resources(store.record(row))
+        resources = identity.resources(record)
         if not resources:
             return None
         key = value if value in resources else resources[0]
@@ -103,7 +108,8 @@ def pivot_for(store: EventStore, row: int, kind: str, value: Optional[str] = Non
 
 def available(store: EventStore, row: int) -> dict[str, Optional[Pivot]]:
     """Every kind's pivot from ``row`` (None where the event has no such value)."""
-    return {kind: pivot_for(store, row, kind) for kind in KINDS}
+    record = store.record(row)  # decoded once for every kind (this runs on each cursor move)
+    return {kind: pivot_for(store, row, kind, record=record) for kind in KINDS}
 
 
 def pivot_rows(store: EventStore, pivot: Pivot) -> Sequence[int]:

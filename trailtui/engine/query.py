@@ -886,19 +886,23 @@ def _plan_complete(plan: Plan) -> bool:
     return False
 
 
-def cells_of(query: EventQuery, record: Any) -> Optional[list[Any]]:
-    """The projection's values for one event as a list of cells (None when it yields nothing).
+def value_cells(value: Any) -> list[Any]:
+    """One output as table cells: an array's elements, an object's values, anything else as one cell."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
 
-    An array output gives one cell per element, an object one per value, anything else one cell.
+
+def cells_of(query: EventQuery, record: Any) -> Optional[list[Any]]:
+    """The projection's first output for one event as cells (None when it yields nothing).
+
     A runtime error gives a single ``error: …`` string cell.
     """
     try:
         for value in query.projection.run(record):
-            if isinstance(value, list):
-                return value
-            if isinstance(value, dict):
-                return list(value.values())
-            return [value]
+            return value_cells(value)
     except jq.JqRuntimeError as err:
         return [f"error: {err}"]
     return None

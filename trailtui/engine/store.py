@@ -316,12 +316,6 @@ class EventStore:
                 return True
         return False
 
-    def extend(self, items: Iterable[Any]) -> None:
-        """Feed loader output straight in (batches are added; everything else is ignored)."""
-        for item in items:
-            if isinstance(item, RecordBatch):
-                self.add_batch(item)
-
     # -- reading -----------------------------------------------------------------------------------
 
     def _locate(self, row: int) -> tuple[Chunk, int]:
@@ -364,14 +358,6 @@ class EventStore:
         """The first row holding this eventID, or None."""
         return self._by_event_id.get(event_id)
 
-    def rows_of_event_id(self, event_id: str) -> list[int]:
-        """Every row holding this eventID (records that share an id but differ are all kept)."""
-        shared = self._shared_event_ids.get(event_id)
-        if shared is not None:
-            return list(shared)
-        first = self._by_event_id.get(event_id)
-        return [] if first is None else [first]
-
     def source_of(self, row: int) -> Source:
         """The source a row came from."""
         return self.sources[self.row_source[row]]
@@ -388,10 +374,6 @@ class EventStore:
         if row in self.partial_rows:
             text += " [partial: CloudTrail Lake row]"
         return text
-
-    def is_insight(self, row: int) -> bool:
-        """True for CloudTrail Insights records."""
-        return self.fields["event"][row].endswith(")") and " (Insight " in self.fields["event"][row]
 
     # -- ordering ----------------------------------------------------------------------------------
 

@@ -574,9 +574,7 @@ class MainScreen(Screen):
             store_rows = [] if row is None else [row]
             headers, rows = [], []
         else:
-            headers, rows, store_rows = self._view_table(None if what == "view" else what == "marked")
-            if what == "view":
-                headers, rows, store_rows = self._view_table(False)
+            headers, rows, store_rows = self._view_table(what == "marked")
         path = os.path.expanduser(choice.path)
         try:
             if choice.fmt in ("records", "jsonl", "json") or what == "event":
