@@ -184,10 +184,27 @@ class EventStore:
     generation: int = 0
     """Bumped on every append so caches keyed on the store know to refresh."""
 
+    name = "memory"
+    """The backend's name (see :mod:`trailtui.engine.backend`)."""
+
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def duplicates(self) -> int:
+        return self.stats.duplicates
+
     # -- loading -----------------------------------------------------------------------------------
+
+    def load(self, paths: Sequence[str], *, cancelled: Optional[Callable[[], bool]] = None,
+             stdin: Any = None) -> Iterator[Any]:
+        """Read ``paths`` with the loader in this thread, storing each batch before yielding it."""
+        from .loader import load
+
+        for item in load(paths, cancelled=cancelled, stdin=stdin):
+            if isinstance(item, RecordBatch):
+                self.add_batch(item)
+            yield item
 
     def add_batch(self, batch: RecordBatch) -> int:
         """Append a batch of parsed records; returns how many rows were added (after de-duplication)."""
@@ -349,6 +366,31 @@ class EventStore:
             j = row - lo
             offsets = chunk.offsets
             yield loads(chunk.blob[offsets[j] : offsets[j + 1]])
+
+    def raws(self, rows: Sequence[int]) -> Iterator[bytes]:
+        """:meth:`raw` for many rows, in the order given."""
+        raw = self.raw
+        for row in rows:
+            yield raw(row)
+
+    def display(self, field: str, rows: Sequence[int]) -> list[str]:
+        """One display field for ``rows``, in the order given."""
+        column = self.fields[field]
+        return [column[row] for row in rows]
+
+    def filter(self, query: Any, *, n: Optional[int] = None, cancelled: Optional[Callable[[], bool]] = None,
+               within: Optional[Sequence[int]] = None) -> Any:
+        """Plan over the indexes, then jq per candidate event (see :func:`trailtui.engine.query.run_filter`)."""
+        from .query import run_filter
+
+        return run_filter(self, query, n=n, cancelled=cancelled, within=within)
+
+    def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:
+        """``rows`` sorted by a display field (stable both ways)."""
+        return self.sorted_rows(rows, key=field, descending=descending)
+
+    def close(self) -> None:
+        """Nothing to release: the events live in this process's memory."""
 
     def field(self, name: str) -> list[str]:
         """One display field for every row (index by row number)."""
