@@ -1,0 +1,2 @@
+"""The columnar backend: events in DuckDB, jq filters compiled to SQL where SQL means exactly what jq
+means, jq on SQL-narrowed candidates in worker processes otherwise. See ``schema.py`` for the tables."""
