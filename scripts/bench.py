@@ -462,7 +462,8 @@ def _most_common(values: Sequence[str]) -> Optional[str]:
 
 def question_list(store: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The questions to time, with values chosen from the data (documented in the result)."""
-    from trailtui.engine.query import compile_query, run_filter
+    from trailtui.engine.memory_filter import run_filter
+    from trailtui.engine.query import compile_query
 
     n = len(store)
     suspicious = run_filter(store, compile_query('.eventName == "AttachUserPolicy"')).rows
@@ -539,7 +540,8 @@ def _measure(fn: Callable[[], tuple[int, int]], repeat: int) -> dict[str, Any]:
 def time_question(store: Any, q: dict[str, Any], repeat: int) -> dict[str, Any]:
     """Median wall time of one question (compile + plan + decode + evaluate)."""
     from trailtui.engine.pivots import pivot_for, pivot_rows
-    from trailtui.engine.query import cells_of, compile_query, run_filter
+    from trailtui.engine.memory_filter import run_filter
+    from trailtui.engine.query import cells_of, compile_query
 
     if "sort" in q:
         key = q["sort"]
@@ -771,11 +773,8 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
 
 
 def _current_query(main: Any) -> Any:
-    """The EventQuery the screen shows (``current_query``; ``query`` is Textual's DOM query method)."""
-    q = getattr(main, "current_query", None)
-    if q is None and not callable(getattr(main, "query", None)):
-        q = main.query
-    return q
+    """The EventQuery of the view on screen (None before the first one)."""
+    return main.view.query if main.view is not None else None
 
 
 def _filter_running(app: Any) -> bool:
@@ -785,6 +784,7 @@ def _filter_running(app: Any) -> bool:
 
 
 async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
+    from trailtui.ui.state import ViewState
     from trailtui.ui.app import TrailApp
     from trailtui.ui.widgets.event_table import EventTable
     from trailtui.ui.widgets.filter_bar import FilterBar
@@ -812,7 +812,7 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
             out["keys_during_load"]["note"] = "the load finished before any key could be timed"
         await _wait_for(lambda: not main.is_loading, 3600.0, 0.01)
         out["load_done_s"] = time.perf_counter() - started
-        out["events_loaded"] = len(main.store)
+        out["events_loaded"] = len(main.session)
         await _wait_for(lambda: not _filter_running(app), 600.0, 0.01)
         await pilot.pause()
 
@@ -867,7 +867,7 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
 
         def restart() -> None:
             flip[0] ^= 1
-            main.apply_filter(cfg["slow_filter"][flip[0]])
+            main.state = ViewState(cfg["slow_filter"][flip[0]])
 
         restart()
         log("app: cursor keys while filtering")
@@ -945,7 +945,7 @@ def _run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
 
 def bench_jq(manifest: dict[str, Any], filters: Optional[dict[str, Any]], jq_path: str, timeout: float) -> dict[str, Any]:
     """Each question asked of the jq CLI on the Records file (one run each: this is the per-question cost)."""
-    from trailtui.engine.query import PRELUDE
+    from trailtui.engine.prelude import PRELUDE
 
     if not shutil.which(jq_path):
         return {"error": f"{jq_path} not found"}

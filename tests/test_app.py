@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from trailtui.engine.query import compile_query, run_filter
+from trailtui.engine.memory_filter import run_filter
+from trailtui.engine.query import compile_query
+from trailtui.ui.state import ViewState
 from trailtui.ui.app import TrailApp
 from trailtui.ui.widgets.event_table import EventTable
 from trailtui.ui.widgets.filter_bar import FilterBar
@@ -48,7 +50,7 @@ async def test_loads_the_sample_and_shows_every_event(sample: Path) -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         table = app.main_screen.query_one(EventTable)
-        assert len(app.main_screen.store) == len(sample_records())
+        assert len(app.main_screen.session) == len(sample_records())
         assert table.row_count == len(sample_records())
         # Default order is by event time.
         times = [table.model.cells(i)[0] for i in range(table.row_count)]
@@ -67,10 +69,10 @@ async def test_typing_a_filter_narrows_the_table_and_reports_the_count(sample: P
         table = app.main_screen.query_one(EventTable)
         assert table.row_count == len(expected)
         ids = {table.model.row_id(i) for i in range(table.row_count)}
-        store = app.main_screen.store
-        assert {store.record(r)["eventID"] for r in ids} == {r["eventID"] for r in expected}
+        session = app.main_screen.session
+        assert {session.record(r)["eventID"] for r in ids} == {r["eventID"] for r in expected}
         status = app.main_screen.query_one(FilterBar)
-        assert f"{len(expected):,} of {len(store):,} events" in status.status_text
+        assert f"{len(expected):,} of {len(session):,} events" in status.status_text
 
 
 async def test_a_syntax_error_keeps_the_last_good_result(sample: Path) -> None:
@@ -82,7 +84,7 @@ async def test_a_syntax_error_keeps_the_last_good_result(sample: Path) -> None:
         await settle(app, pilot)
         table = app.main_screen.query_one(EventTable)
         good = table.row_count
-        assert 0 < good < len(app.main_screen.store)
+        assert 0 < good < len(app.main_screen.session)
         await type_text(pilot, " and (")
         await settle(app, pilot)
         bar = app.main_screen.query_one(FilterBar)
@@ -101,7 +103,7 @@ async def test_sort_by_event_name_descending(sample: Path) -> None:
         await settle(app, pilot)
         names = [table.model.cells(i)[1] for i in range(table.row_count)]
         assert names == sorted(names, reverse=True)
-        assert app.main_screen.sort.key == "event" and app.main_screen.sort.descending
+        assert app.main_screen.state.sort.key == "event" and app.main_screen.state.sort.descending
 
 
 async def test_detail_shows_the_whole_selected_event(sample: Path) -> None:
@@ -124,7 +126,7 @@ async def test_detail_shows_the_whole_selected_event(sample: Path) -> None:
                 break
             await pilot.pause(0.05)
         text = "\n".join(view.line(i).text for i in range(view.line_count))
-        record = app.main_screen.store.record(row)
+        record = app.main_screen.session.record(row)
         assert json.loads(text) == record
         await pilot.press("escape")
         await pilot.pause(0.1)
@@ -137,26 +139,34 @@ async def test_pivot_on_user_then_back_restores_the_view(sample: Path) -> None:
         await settle(app, pilot)
         screen = app.main_screen
         await pilot.press("slash")
-        await type_text(pilot, '.eventName == "AttachUserPolicy"')
+        await type_text(pilot, '.userIdentity.userName == "glitch"')
         await settle(app, pilot)
         table = screen.query_one(EventTable)
         table.focus()
-        before_filter = screen.filter_text
+        await pilot.press("down")  # select the second event, so restoring the cursor means something
+        before_filter = screen.state.filter_text
         before_rows = table.row_count
+        before_view = screen.view
         selected = table.cursor_row_id
+        assert table.cursor_row == 1
         await pilot.press("u")
         await settle(app, pilot)
-        assert screen.filter_text.startswith("select(actor_key == ")
-        key = screen.store.field("actor_key")[selected]
-        expected = [r for r in range(len(screen.store)) if screen.store.field("actor_key")[r] == key]
+        assert screen.state.filter_text.startswith("select(actor_key == ")
+        backend = screen.session.backend
+        key = backend.display("actor_key", [selected])[0]
+        everyone = range(len(backend))
+        expected = [r for r, k in zip(everyone, backend.display("actor_key", everyone)) if k == key]
         assert sorted(table.model.row_id(i) for i in range(table.row_count)) == expected
         assert len(screen.crumbs) == 2
+        await pilot.press("end")  # move away: Back must put the cursor where it was before the pivot
+        assert table.cursor_row_id != selected or table.row_count == 1
         await pilot.press("backspace")
         await settle(app, pilot)
-        assert screen.filter_text == before_filter
+        assert screen.state.filter_text == before_filter
         assert table.row_count == before_rows
         assert table.cursor_row_id == selected
-        assert screen.crumbs == ["all"]
+        assert screen.view is before_view  # restored, not computed again
+        assert len(screen.crumbs) == 1 and screen.crumbs[0].startswith("filter .userIdentity.userName")
 
 
 async def test_copy_puts_the_view_as_tsv_with_a_header_on_the_clipboard(sample: Path, tmp_path: Path, monkeypatch) -> None:
@@ -189,12 +199,11 @@ async def test_a_newer_filter_supersedes_an_older_one(sample: Path) -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         screen = app.main_screen
-        screen.apply_filter('.eventSource == "s3.amazonaws.com"')
-        screen.apply_filter('.eventName == "AttachUserPolicy"')
-        screen.filter_text = '.eventName == "AttachUserPolicy"'
+        screen.state = ViewState('.eventSource == "s3.amazonaws.com"')
+        screen.state = ViewState('.eventName == "AttachUserPolicy"')
         await settle(app, pilot)
         table = screen.query_one(EventTable)
-        expected = run_filter(screen.store, compile_query('.eventName == "AttachUserPolicy"')).rows
+        expected = run_filter(screen.session.backend, compile_query('.eventName == "AttachUserPolicy"')).rows
         assert sorted(table.model.row_id(i) for i in range(table.row_count)) == list(expected)
         assert screen.applied_generation == screen.generation
 
@@ -235,7 +244,7 @@ async def test_an_unreadable_file_is_reported_and_the_rest_loads(sample: Path, t
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         screen = app.main_screen
-        assert len(screen.store) == len(sample_records())
+        assert len(screen.session) == len(sample_records())
         assert any("broken.json.gz" in p for p in screen.problems)
 
 
@@ -299,8 +308,7 @@ async def test_column_chooser_adds_a_jq_path_column(sample: Path) -> None:
         table = screen.query_one(EventTable)
         keys = [c.key for c in table.model.columns]
         assert keys[-1] == ".requestParameters.bucketName"
-        store = screen.store
         for pos in range(min(table.row_count, 200)):
-            record = store.record(table.model.row_id(pos))
+            record = screen.session.record(table.model.row_id(pos))
             bucket = (record.get("requestParameters") or {}).get("bucketName")
             assert table.model.cells(pos)[-1] == (bucket if isinstance(bucket, str) else "")

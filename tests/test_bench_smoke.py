@@ -80,7 +80,7 @@ def _jq_count(program: str, records: list) -> int:
 
 def test_filter_counts_match_reference_jq(bench: dict) -> None:
     pytest.importorskip("jq")
-    from trailtui.engine.query import PRELUDE
+    from trailtui.engine.prelude import PRELUDE
 
     section = bench["sections"]["filters"]
     assert section["events"] == EVENTS

@@ -10,7 +10,9 @@ from pathlib import Path
 import jq as refjq
 import pytest
 
-from trailtui.engine.query import PRELUDE, compile_query, run_filter
+from trailtui.engine.memory_filter import run_filter
+from trailtui.engine.prelude import PRELUDE
+from trailtui.engine.query import compile_query
 from trailtui.engine.store import build_store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any, Optional, Sequence
 
+from .engine.errors import TrailError, UsageError
+
 QUERY_HELP = """\
 Run a jq filter over CloudTrail logs without the UI.
 
@@ -37,27 +39,7 @@ Exit codes: 0 success (also when nothing matched); 2 bad usage or a filter error
 stderr); 1 nothing could be read.
 """
 
-DEFAULT_COLUMNS = ["time", "event", "source", "actor", "account", "region", "ip", "error", "agent"]
-COLUMN_LABELS = {
-    "time": "Time",
-    "event": "Event",
-    "source": "Source",
-    "actor": "Actor",
-    "account": "Account",
-    "region": "Region",
-    "ip": "Source IP",
-    "error": "Error",
-    "agent": "User agent",
-    "read_only": "Read only",
-    "event_id": "Event ID",
-    "actor_key": "Actor key",
-    "ip_key": "IP key",
-}
 FORMATS = ("table", "tsv", "csv", "md", "json", "jsonl", "records")
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
 
 
 def build_query_parser() -> argparse.ArgumentParser:
@@ -145,76 +127,94 @@ def query_main(argv: list[str]) -> int:
     try:
         return _run_query(options)
     except UsageError as exc:
-        _warn(str(exc))
+        _report(exc)
         return 2
+    except TrailError as exc:
+        _report(exc)
+        return 1
     except BrokenPipeError:
         return 0
 
 
+def _report(error: TrailError) -> None:
+    """One line for the error, then its hint (if any), on stderr."""
+    _warn(str(error))
+    if error.hint:
+        _warn(error.hint)
+
+
 def _run_query(options: argparse.Namespace) -> int:
-    from .engine import loader, query as q
-    from .engine.model import DigestSkipped, Problem, RecordBatch
-    from .engine.store import EventStore
+    from .engine.columns import resolve
+    from .engine.errors import QueryError
+    from .engine.model import DigestSkipped, Problem
+    from .engine.session import Session
 
     paths = options.paths or (["-"] if not sys.stdin.isatty() else [])
     if not paths:
         raise UsageError("no input: give a PATH (file, directory, glob) or pipe events to stdin")
-    program = options.program or "."
+    session = Session(dedupe=not options.keep_duplicates)
     try:
-        compiled = q.compile_query(program)
-    except q.QueryError as err:
-        print(f"trailtui: filter error: {err.reason} at position {err.pos + 1}", file=sys.stderr)
+        query = session.compile(options.program or ".")
+    except QueryError as err:
+        _warn(f"filter error: {err}")
         print(err.caret(), file=sys.stderr)
         return 2
+    columns = [resolve(name) for name in options.columns.split(",")] if options.columns else None
+    sort = _sort_spec(options.sort) if options.sort else None
 
-    store = EventStore(dedupe=not options.keep_duplicates)
     fatal = 0
     digests = 0
-    for item in loader.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
-        if isinstance(item, RecordBatch):
-            store.add_batch(item)
-        elif isinstance(item, Problem):
+    for item in session.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
+        if isinstance(item, Problem):
             fatal += item.fatal
             _warn(item.message)
         elif isinstance(item, DigestSkipped):
             digests += 1
     if digests:
         _warn(f"skipped {digests} digest file{'s' if digests != 1 else ''} (they hold no events)")
-    if store.stats.duplicates:
-        _warn(f"dropped {store.stats.duplicates} exact duplicate event{'s' if store.stats.duplicates != 1 else ''}")
-    if len(store) == 0 and fatal:
+    duplicates = session.backend.duplicates
+    if duplicates:
+        _warn(f"dropped {duplicates} exact duplicate event{'s' if duplicates != 1 else ''}")
+    if len(session) == 0 and fatal:
         _warn("nothing could be read")
         return 1
 
-    rows: Optional[Sequence[int]] = None
-    if options.pivot:
-        rows = _pivot_rows(store, options.pivot)
-
+    within: Optional[Sequence[int]] = _pivot_rows(session, options.pivot) if options.pivot else None
     out = open(options.output, "w", encoding="utf-8", newline="") if options.output else sys.stdout
     try:
-        if compiled.mode == "root":
-            return _emit_root(compiled, store, rows, options, out)
-        if compiled.records_form and compiled.kind == "boolean":
-            # jq prints the booleans of every event (false included): nothing is filtered out.
-            selected: Sequence[int] = rows if rows is not None else range(len(store))
-        else:
-            result = q.run_filter(store, compiled, within=rows)
-            if result.errors:
-                _warn(result.error_note() + " (those events were skipped)")
-            selected = result.rows
-        if options.sort:
-            selected = _sorted(store, compiled, selected, options.sort)
+        if query.mode == "root":
+            return _emit_root(session, query, within, options, out)
+        # `.Records[] | .x == 1` prints every event's boolean in jq (false included): nothing is filtered out.
+        select = not (query.records_form and query.kind == "boolean")
+        view = session.view(query, sort=sort, columns=columns, within=within, select=select)
+        assert view is not None  # nothing cancels a headless run
+        if view.result.errors:
+            _warn(view.result.error_note() + " (those events were skipped)")
         if options.format is None:
-            _emit_jq(compiled, store, selected, out)
+            _emit_jq(session, view, out)
         else:
-            _emit_format(compiled, store, selected, options, out)
+            _emit_format(session, view, options, out)
     finally:
         if out is not sys.stdout:
             out.close()
     return 0
 
 
-def _pivot_rows(store: Any, spec: str) -> list[int]:
+def _sort_spec(spec: str) -> Any:
+    from .engine.session import Sort
+
+    name, _, direction = spec.rpartition(":") if spec.rsplit(":", 1)[-1].lower() in _DIRECTIONS else (spec, "", "")
+    descending = direction.lower() in ("desc", "d", "descending")
+    from .engine.columns import resolve
+
+    resolve(name)  # an unknown column is a usage error before anything loads
+    return Sort(name.strip(), descending)
+
+
+_DIRECTIONS = ("asc", "a", "ascending", "desc", "d", "descending")
+
+
+def _pivot_rows(session: Any, spec: str) -> list[int]:
     from .engine import pivots
 
     kind, sep, event_id = spec.partition(":")
@@ -222,77 +222,31 @@ def _pivot_rows(store: Any, spec: str) -> list[int]:
         raise UsageError(f"--pivot wants KIND:EVENT_ID, got {spec!r}")
     if kind not in pivots.KINDS:
         raise UsageError(f"unknown pivot kind {kind!r} (one of {', '.join(pivots.KINDS)})")
-    row = store.row_of_event_id(event_id)
+    row = session.row_of_event_id(event_id)
     if row is None:
         raise UsageError(f"no loaded event has eventID {event_id}")
-    pivot = pivots.pivot_for(store, row, kind)
+    pivot = session.pivot(row, kind)
     if pivot is None:
         raise UsageError(f"event {event_id} has no value for the {kind} pivot")
-    return list(pivots.pivot_rows(store, pivot))
+    return list(pivots.pivot_rows(session.backend, pivot))
 
 
-def _sorted(store: Any, compiled: Any, rows: Sequence[int], spec: str) -> Sequence[int]:
-    name, _, direction = spec.partition(":")
-    descending = direction.lower() in ("desc", "d", "descending")
-    if direction and not descending and direction.lower() not in ("asc", "a", "ascending"):
-        raise UsageError(f"--sort direction must be asc or desc, got {direction!r}")
-    key = _column_getter(store, name)
-    return store.sorted_rows(rows, descending=descending, key_func=key)
-
-
-def _column_getter(store: Any, name: str):
-    """row -> sortable value for a default column name or a jq path."""
-    from .engine.sortkey import sort_key
-
-    _label, needs_record, value = _resolve_column(store, name)
-    if not needs_record:
-        return store.field(name).__getitem__
-    return lambda row: sort_key(value(row, store.record(row)))
-
-
-def _resolve_column(store: Any, name: str) -> tuple[str, bool, Any]:
-    """(header, needs the record, (row, record) -> value) for a default column name or a jq path."""
-    from .engine import jq, query as q
-
-    if name in COLUMN_LABELS:
-        column = store.field(name)
-        return COLUMN_LABELS[name], False, lambda row, record: column[row]
-    if not name.startswith("."):
-        raise UsageError(f"unknown column {name!r}: use one of {', '.join(COLUMN_LABELS)} or a jq path starting with '.'")
-    try:
-        program = jq.compile_program(name, prelude=q.PRELUDE or None)
-    except jq.JqCompileError as err:
-        raise UsageError(f"bad column path {name!r}: {err.reason}") from None
-
-    def value(row: int, record: Any) -> Any:
-        try:
-            return next(iter(program.run(record)), None)
-        except jq.JqRuntimeError as err:
-            return f"error: {err}"
-
-    return name, True, value
-
-
-def _emit_jq(compiled: Any, store: Any, rows: Sequence[int], out: Any) -> None:
-    from .engine import jq, query as q
-
+def _emit_jq(session: Any, view: Any, out: Any) -> None:
     write = out.write
-    dumps_raw = jq.dumps_raw
-    for value in compiled.header_outputs:
-        write(dumps_raw(value) + "\n")
-    for row, record in zip(rows, store.records(rows)):
-        try:
-            for value in q.event_outputs(compiled, record):
-                write(dumps_raw(value) + "\n")
-        except jq.JqRuntimeError as err:
-            _warn(f"event {store.field('event_id')[row] or row}: {err}")
+    event_ids = session.backend
+
+    def on_error(row: int, message: str) -> None:
+        _warn(f"event {event_ids.display('event_id', [row])[0] or row}: {message}")
+
+    for line in session.outputs(view, on_error):
+        write(line + "\n")
 
 
-def _emit_root(compiled: Any, store: Any, rows: Optional[Sequence[int]], options: Any, out: Any) -> int:
-    from .engine import jq, query as q
+def _emit_root(session: Any, query: Any, rows: Optional[Sequence[int]], options: Any, out: Any) -> int:
+    from .engine import jq
 
     try:
-        values = list(q.run_root(compiled, store, rows))
+        values = session.run_root(query, rows)
     except jq.JqRuntimeError as err:
         _warn(f"filter error: {err}")
         return 2
@@ -300,12 +254,15 @@ def _emit_root(compiled: Any, store: Any, rows: Optional[Sequence[int]], options
         for value in values:
             out.write(jq.dumps_raw(value) + "\n")
         return 0
-    _write_values(values, None, options, out)
+    _write_values(values, None, None, options, out)
     return 0
 
 
-def _write_values(values: list[Any], headers: Optional[list[str]], options: Any, out: Any) -> None:
+def _write_values(values: list[Any], headers: Optional[list[str]], provenance: Optional[list[str]],
+                  options: Any, out: Any) -> None:
+    """Projection outputs (or aggregate results) in a --format."""
     from .engine import export, jq
+    from .engine.columns import value_cells
 
     if options.format in ("json", "jsonl", "records"):
         if options.format == "jsonl":
@@ -316,13 +273,11 @@ def _write_values(values: list[Any], headers: Optional[list[str]], options: Any,
         else:
             out.write('{"Records":[' + ",".join(jq.dumps(v) for v in values) + "]}\n")
         return
-    from .engine.query import value_cells
-
     rows = [value_cells(v) for v in values]
     if headers is None and values and isinstance(values[0], dict):
         headers = list(values[0].keys())
     export.write_rows(options.format, None if options.no_header else headers, rows, _text_out(out),
-                      max_width=options.max_width)
+                      max_width=options.max_width, provenance=provenance)
 
 
 def _text_out(out: Any) -> Any:
@@ -334,47 +289,25 @@ def _text_out(out: Any) -> Any:
     return out
 
 
-def _emit_format(compiled: Any, store: Any, rows: Sequence[int], options: Any, out: Any) -> None:
-    from .engine import export, jq, query as q
+def _emit_format(session: Any, view: Any, options: Any, out: Any) -> None:
+    from .engine import export
 
     fmt = options.format
-    if compiled.kind == "project":
-        values = []
-        for record in store.records(rows):
-            try:
-                values.extend(v for v in compiled.projection.run(record))
-            except jq.JqRuntimeError as err:
-                _warn(str(err))
-        if fmt in ("json", "jsonl", "records"):
-            _write_values(values, compiled.columns, options, out)
-            return
-        cells = [q.value_cells(v) for v in values]
-        provenance = [store.provenance(r) for r in rows] if options.provenance else None
-        export.write_rows(fmt, None if options.no_header else compiled.columns, cells, _text_out(out),
-                          max_width=options.max_width, provenance=provenance)
+    if view.query.is_projection and not options.columns:
+        pairs = list(session.projection_rows(view, lambda row, message: _warn(message)))
+        provenance = [session.provenance(row) for row, _ in pairs] if options.provenance else None
+        _write_values([value for _, value in pairs], view.query.columns, provenance, options, out)
         return
     if fmt in ("json", "jsonl", "records"):
-        raw = (store.raw(r) for r in rows)
-        if out is sys.stdout:
+        raws = session.backend.raws(view.rows)
+        buffer = sys.stdout.buffer if out is sys.stdout else getattr(out, "buffer", None)
+        if buffer is not None:
             out.flush()
-            export.write_records(fmt, raw, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            buffer = getattr(out, "buffer", None)
-            if buffer is not None:
-                out.flush()
-                export.write_records(fmt, raw, buffer)
-                buffer.flush()
+            export.write_records(fmt, raws, buffer)
+            buffer.flush()
         return
-    names = [c.strip() for c in options.columns.split(",")] if options.columns else DEFAULT_COLUMNS
-    resolved = [_resolve_column(store, name) for name in names]
-    headers = [label for label, _, _ in resolved]
-    getters = [value for _, _, value in resolved]
-    needs_record = any(needs for _, needs, _ in resolved)
-    records = store.records(rows) if needs_record else (None for _ in rows)
-    table = [[g(row, rec) for g in getters] for row, rec in zip(rows, records)]
-    provenance = [store.provenance(r) for r in rows] if options.provenance else None
-    export.write_rows(fmt, None if options.no_header else headers, table, _text_out(out),
+    provenance = [session.provenance(r) for r in view.rows] if options.provenance else None
+    export.write_rows(fmt, None if options.no_header else view.headers, list(view.iter_values()), _text_out(out),
                       max_width=options.max_width, provenance=provenance)
 
 

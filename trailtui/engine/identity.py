@@ -705,3 +705,14 @@ def extract_row(rec: Any) -> tuple:
         key,
         _ip_key(rec) or "",
     )
+
+
+MULTI_KEYS = {
+    "has_access_key": access_keys,
+    "has_session": session_keys,
+    "has_resource": resources,
+}
+"""Multi-valued derived keys: the prelude predicate testing membership -> the function listing a record's values."""
+
+DERIVED_KEYS = ("actor_key", "ip_key")
+"""Single-valued derived keys (the prelude functions of the same names compute them in jq)."""

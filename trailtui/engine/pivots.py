@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 from . import identity
-from .store import EventStore
+from .backend import Backend
 
 KINDS = ("user", "ip", "key", "session", "event", "resource")
 """Pivot kinds, in the order menus show them."""
@@ -39,7 +39,7 @@ def _lit(value: str) -> str:
 
 
 def pivot_for(
-    store: EventStore, row: int, kind: str, value: Optional[str] = None, record: Any = None
+    store: Backend, row: int, kind: str, value: Optional[str] = None, record: Any = None
 ) -> Optional[Pivot]:
     """The pivot of ``kind`` from the event at ``row``, or None when the event has no such value.
 
@@ -47,28 +47,32 @@ def pivot_for(
     ``record`` is the event already decoded, if the caller has it.
     """
     if record is None and kind in ("key", "session", "event", "resource"):
-        record = store.record(row)
+        record = next(store.records([row]))
+
+    def field(name: str) -> str:
+        return store.display(name, [row])[0]
+
     if kind == "user":
-        key = store.field("actor_key")[row]
+        key = field("actor_key")
         if not key:
             return None
-        name = store.field("actor")[row] or key
+        name = field("actor") or key
         return Pivot(kind, key, f"user {name}", f"select(actor_key == {_lit(key)})")
     if kind == "ip":
-        key = store.field("ip_key")[row]
+        key = field("ip_key")
         if not key:
             return None
         cls = identity.ip_class(key)
-        raw = store.field("ip")[row]
+        raw = field("ip")
         if cls in ("aws-internal", "service"):
-            actor = store.field("actor_key")[row]
+            actor = field("actor_key")
             if not actor:
                 return None
             note = (
                 f"{raw} is not a network origin: showing only calls from it by "
-                f"{store.field('actor')[row]} (edit the filter to widen)"
+                f"{field('actor')} (edit the filter to widen)"
             )
-            return Pivot(kind, key, f"ip {raw} · {store.field('actor')[row]}",
+            return Pivot(kind, key, f"ip {raw} · {field('actor')}",
                          f"select(ip_key == {_lit(key)} and actor_key == {_lit(actor)})", note)
         note = ""
         if cls == "private":
@@ -106,17 +110,17 @@ def pivot_for(
     raise ValueError(f"unknown pivot kind {kind!r}")
 
 
-def available(store: EventStore, row: int) -> dict[str, Optional[Pivot]]:
+def available(store: Backend, row: int) -> dict[str, Optional[Pivot]]:
     """Every kind's pivot from ``row`` (None where the event has no such value)."""
-    record = store.record(row)  # decoded once for every kind (this runs on each cursor move)
+    record = next(store.records([row]))  # decoded once for every kind (this runs on each cursor move)
     return {kind: pivot_for(store, row, kind, record=record) for kind in KINDS}
 
 
-def pivot_rows(store: EventStore, pivot: Pivot) -> Sequence[int]:
+def pivot_rows(store: Backend, pivot: Pivot) -> Sequence[int]:
     """The rows the pivot selects, in load order."""
-    from .query import compile_query, run_filter
+    from .query import compile_query
 
-    return run_filter(store, compile_query(pivot.filter)).rows
+    return store.filter(compile_query(pivot.filter)).rows
 
 
 def _short(text: str, width: int = 48) -> str:

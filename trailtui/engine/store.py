@@ -54,14 +54,10 @@ PATH_INDEXES: tuple[tuple[str, ...], ...] = (
 )
 """Raw record paths with an equality index (the planner turns ``.path == "x"`` into a lookup)."""
 
-DERIVED_INDEXES = ("actor_key", "ip_key")
+DERIVED_INDEXES = identity.DERIVED_KEYS
 """Single-valued derived keys (prelude functions of the same names compute them in jq)."""
 
-MULTI_INDEXES = {
-    "has_access_key": identity.access_keys,
-    "has_session": identity.session_keys,
-    "has_resource": identity.resources,
-}
+MULTI_INDEXES = identity.MULTI_KEYS
 """Multi-valued derived keys: prelude predicate name -> function listing an event's values."""
 
 _MISSING = object()
@@ -380,8 +376,8 @@ class EventStore:
 
     def filter(self, query: Any, *, n: Optional[int] = None, cancelled: Optional[Callable[[], bool]] = None,
                within: Optional[Sequence[int]] = None) -> Any:
-        """Plan over the indexes, then jq per candidate event (see :func:`trailtui.engine.query.run_filter`)."""
-        from .query import run_filter
+        """Plan over the indexes, then jq per candidate event (see :mod:`trailtui.engine.memory_filter`)."""
+        from .memory_filter import run_filter
 
         return run_filter(self, query, n=n, cancelled=cancelled, within=within)
 

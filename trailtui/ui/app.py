@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Iterable, Optional, Sequence
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -31,6 +32,21 @@ class TrailApp(App[int]):
         sys.setswitchinterval(0.001)
         self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data)
         self.push_screen(self.main_screen)
+
+    @work(thread=True, group="clipboard", exit_on_error=False, description="Copying")
+    def deliver_copy(self, text: str, rows: int, suffix: str = ".txt", what: str = "") -> None:
+        """Hand text to the clipboard routes (OSC 52, tmux, pyperclip, a private file) and say what was done.
+
+        tmux and pyperclip run subprocesses, so this runs in a worker, never on the UI thread.
+        """
+        from ..clipboard import copy_text
+
+        def osc52(payload: str) -> None:
+            self.call_from_thread(self.copy_to_clipboard, payload)
+
+        result = copy_text(text, osc52_writer=osc52, suffix=suffix)
+        message = (f"{what}: " if what else "") + result.message(rows=rows)
+        self.call_from_thread(self.notify, message, title="Copied", timeout=6, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

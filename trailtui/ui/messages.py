@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional, Union
 
 from textual.message import Message
 
-from ..engine.model import Progress
+from ..engine.model import DigestSkipped, Problem, Progress, SourceDone
+from ..engine.session import View
 
 
 @dataclass
@@ -25,7 +26,7 @@ class LoadProgressed(Message):
 class LoadNoticed(Message):
     """A source finished, a file could not be read, or a digest was skipped."""
 
-    item: Any
+    item: Union[SourceDone, Problem, DigestSkipped]
 
 
 @dataclass
@@ -59,10 +60,7 @@ class FilterApplied(Message):
     """A filter run finished; ``generation`` tells stale results from current ones."""
 
     generation: int
-    query: Any
-    result: Any
-    rows: Any
-    sort_ms: float
+    view: View
 
 
 @dataclass
@@ -71,7 +69,8 @@ class FilterFailed(Message):
 
     generation: int
     text: str
-    pos: int
+    pos: Optional[int]
+    """Where in ``text`` the error is (None: the filter as a whole)."""
     reason: str
 
 

@@ -29,7 +29,7 @@ records what the cache needs (input fingerprints, schema version).
 
 from __future__ import annotations
 
-from ..identity import ROW_FIELDS
+from ..identity import MULTI_KEYS, ROW_FIELDS
 
 SCHEMA_VERSION = 1
 """Bump when a table's meaning changes: cached databases of another version are rebuilt."""
@@ -100,7 +100,7 @@ PATH_COLUMNS: dict[tuple[str, ...], str] = {
 DISPLAY_COLUMNS: dict[str, str] = {name: f"d_{name}" for name in ROW_FIELDS}
 """Display field name (``identity.ROW_FIELDS``) -> ``events`` column."""
 
-MULTI_KEY_KINDS = ("has_access_key", "has_session", "has_resource")
+MULTI_KEY_KINDS = tuple(MULTI_KEYS)
 """``keys.kind`` values; each is the prelude predicate testing membership."""
 
 

@@ -13,8 +13,8 @@ from textual.widgets import Input, Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from ...engine import jq
-from ...engine.query import PRELUDE
-from ..table_model import DEFAULT_COLUMNS, EXTRA_FIELDS, Column
+from ...engine.columns import DEFAULT_COLUMNS, EXTRA_COLUMNS, FIELD_COLUMNS, Column, default_columns
+from ...engine.prelude import PRELUDE
 
 
 class ColumnsScreen(ModalScreen[Optional[list[Column]]]):
@@ -25,9 +25,9 @@ class ColumnsScreen(ModalScreen[Optional[list[Column]]]):
         Binding("ctrl+s", "apply", "Apply", id="columns-apply"),
     ]
 
-    def __init__(self, current: list[Column], path_counts: dict[str, int]) -> None:
+    def __init__(self, current: Optional[list[Column]], path_counts: dict[str, int]) -> None:
         super().__init__()
-        self.current = current
+        self.current = current or default_columns()
         self.path_counts = path_counts
 
     def compose(self) -> ComposeResult:
@@ -37,13 +37,10 @@ class ColumnsScreen(ModalScreen[Optional[list[Column]]]):
         for column in self.current:
             options.append(Selection(column.label, column.key, True))
             seen.add(column.key)
-        for key, label, _width in DEFAULT_COLUMNS:
-            if key not in seen:
-                options.append(Selection(label, key, key in chosen))
-                seen.add(key)
-        for key, label in EXTRA_FIELDS.items():
-            if key not in seen:
-                options.append(Selection(label, key, False))
+        for column in DEFAULT_COLUMNS + EXTRA_COLUMNS:
+            if column.key not in seen:
+                options.append(Selection(column.label, column.key, column.key in chosen))
+                seen.add(column.key)
         with Vertical(id="columns-dialog"):
             yield Label("Columns · space toggles · Enter in the box adds a jq path · Ctrl+S applies")
             yield SelectionList[str](*options, id="columns-list")
@@ -56,25 +53,17 @@ class ColumnsScreen(ModalScreen[Optional[list[Column]]]):
             self.action_apply()
             return
         try:
-            jq.compile_program(path, prelude=PRELUDE or None)
+            jq.compile_program(path, prelude=PRELUDE)
         except jq.JqCompileError as err:
-            self.notify(f"Not a jq expression: {err.reason}", severity="error")
+            self.notify(f"Not a jq expression: {err.reason}", severity="error", markup=False)
             return
         self.query_one(SelectionList).add_option(Selection(path, path, True))
         event.input.value = ""
 
     def action_apply(self) -> None:
         selection = self.query_one(SelectionList)
-        labels = {c.key: c for c in self.current}
-        columns = []
-        for key in selection.selected:
-            if key in labels:
-                columns.append(labels[key])
-            else:
-                label = dict((k, lbl) for k, lbl, _ in DEFAULT_COLUMNS).get(key) or EXTRA_FIELDS.get(key) or key
-                width = dict((k, w) for k, _, w in DEFAULT_COLUMNS).get(key)
-                columns.append(Column(key, label, width))
-        self.dismiss(columns)
+        known = {**FIELD_COLUMNS, **{c.key: c for c in self.current}}
+        self.dismiss([known.get(key) or Column(key, key) for key in selection.selected])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

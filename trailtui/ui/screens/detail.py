@@ -43,10 +43,7 @@ class DetailScreen(Screen):
 
     @on(DetailView.CopyRequested)
     def _on_copy(self, message: DetailView.CopyRequested) -> None:
-        from ...clipboard import copy_text
-
-        result = copy_text(message.text, osc52_writer=self.app.copy_to_clipboard)
-        self.notify(f"{message.what}: " + result.message(rows=1), title="Copied", timeout=5)
+        self.app.deliver_copy(message.text, 1, what=message.what)
 
     @on(DetailView.FilterRequested)
     def _on_filter(self, message: DetailView.FilterRequested) -> None:

@@ -1,21 +1,22 @@
 """The investigator's screen: loader pane, filter bar, event table, status line and footer.
 
-State lives here; the engine does the work in thread workers that post messages back:
-* loading streams batches into the store (``load`` worker); the table grows as events arrive;
-* every filter edit starts a ``filter`` worker (exclusive: a newer edit cancels the older run, and a
-  generation number drops any result that arrives late);
-* pivots push the current state (filter, sort, columns, cursor) on a stack that Backspace pops.
+The screen renders one immutable :class:`~trailtui.ui.state.ViewState` (filter, sort, columns, the event
+to select, the breadcrumb's note) held in the ``state`` reactive; the engine's
+:class:`~trailtui.engine.session.Session` does the work in thread workers that post typed messages back:
+* loading streams into the session's backend (``load`` worker); the table grows as events arrive;
+* a new state starts a ``filter`` worker (exclusive: a newer state cancels the older run, and a
+  generation number drops any result that arrives late) that returns a ready :class:`View`;
+* pivots push the current state and its view on the back stack; Backspace pops both, so the previous
+  view comes back without being computed again.
+Workers get everything they need as arguments captured on the UI thread; they never read a widget.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-import shlex
 import time
-from array import array
-from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from dataclasses import replace
+from typing import Optional, Sequence
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,11 +28,10 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...engine import export, pivots
-from ...engine.loader import count_inputs, load
+from ...engine.columns import Column
+from ...engine.errors import QueryError, TrailError
 from ...engine.model import DigestSkipped, Problem, Progress, RecordBatch, SourceDone
-from ...engine.query import PRELUDE, EventQuery, QueryError, compile_query, run_filter
-from ...engine.sortkey import sort_key
-from ...engine.store import EventStore
+from ...engine.session import Session, Sort, View
 from ...engine.textsafe import safe_text
 from ..messages import (
     CopyReady,
@@ -43,12 +43,11 @@ from ..messages import (
     PathsCounted,
     RowsArrived,
 )
-from ..table_model import Column, StoreTableModel, cell_text, default_columns, projection_columns
+from ..state import Step, ViewState
 from ..widgets.event_table import EventTable
 from ..widgets.filter_bar import FilterBar
-from ..widgets.load_panel import LoadPanel
+from ..widgets.load_panel import LoadPanel, format_progress
 
-PIVOT_KEYS = {"user": "u", "ip": "i", "key": "a", "session": "x", "event": "n", "resource": "r"}
 PIVOT_TITLES = {
     "user": "same user",
     "ip": "same source IP",
@@ -57,23 +56,6 @@ PIVOT_TITLES = {
     "event": "same event name",
     "resource": "same resource",
 }
-
-
-@dataclass
-class ViewState:
-    """What a pivot saves and Backspace restores."""
-
-    filter_text: str
-    sort: tuple[str, bool]
-    columns: Optional[list[Column]]
-    cursor_row_id: Optional[int]
-    crumb: str
-
-
-@dataclass
-class SortSpec:
-    key: str = "time"
-    descending: bool = False
 
 
 class MainScreen(Screen):
@@ -104,35 +86,36 @@ class MainScreen(Screen):
     AUTO_FOCUS = "#table"
     """Keys go to the table from the start (never to the hidden loader pane's inputs)."""
 
+    state: reactive[ViewState] = reactive(ViewState, init=False)
+    """What the screen shows; replace it (never mutate) and the watchers do the rest."""
+
     is_loading: reactive[bool] = reactive(False)
     """True while a load runs (the status line shows progress)."""
 
     def __init__(self, paths: Sequence[str], initial_filter: str = "", stdin_data: Optional[bytes] = None) -> None:
         super().__init__()
-        self.store = EventStore()
+        self.session = Session()
         self.paths = list(paths)
         self.stdin_data = stdin_data
-        self.initial_filter = initial_filter
-        self.filter_text = initial_filter
-        self.current_query: Optional[EventQuery] = None
-        self.sort = SortSpec()
-        self.columns: Optional[list[Column]] = None
-        """Columns the user chose (None: the default, or the projection's)."""
+        self.view: Optional[View] = None
+        """The view on screen (None until the first filter lands)."""
+        self.stack: list[Step] = []
         self.generation = 0
         self.applied_generation = -1
-        self.stack: list[ViewState] = []
-        self.crumbs: list[str] = ["all"]
-        self.filter_ms = 0.0
-        self.last_note = ""
-        self.pivot_note = ""
-        self.load_started = 0.0
         self.load_message = ""
         self.problems: list[str] = []
         self._pivots: dict[str, Optional[pivots.Pivot]] = {}
+        self._restoring: Optional[Step] = None
         self._rows_at_last_filter = 0
         self._load_worker: Optional[Worker] = None
         self._digests = 0
         self._refresh_pending = False
+        self.set_reactive(MainScreen.state, ViewState(filter_text=initial_filter))
+
+    @property
+    def crumbs(self) -> list[str]:
+        """The breadcrumb: one label per back-stack step, then the current state's."""
+        return [step.state.label() for step in self.stack] + [self.state.label()]
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -142,15 +125,15 @@ class MainScreen(Screen):
             with Vertical(id="main"):
                 yield FilterBar(id="filter")
                 yield EventTable(id="table")
-                yield Static("", id="status")
+                yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(EventTable)
         table.empty_message = "No events loaded · pick files or a directory on the left (Enter), or type a path or glob"
         loader = self.query_one(LoadPanel)
-        if self.initial_filter:
-            self.query_one(FilterBar).value = self.initial_filter
+        if self.state.filter_text:
+            self.query_one(FilterBar).value = self.state.filter_text
         if self.paths:
             loader.display = False
             self.set_focus(table)
@@ -160,64 +143,66 @@ class MainScreen(Screen):
             self.set_focus(loader.query_one("#load-tree"))
         self.update_status()
 
+    # -- the state ---------------------------------------------------------------------------------
+
+    def watch_state(self, old: ViewState, new: ViewState) -> None:
+        bar = self.query_one(FilterBar)
+        if bar.value != new.filter_text:
+            bar.value = new.filter_text
+        restoring, self._restoring = self._restoring, None
+        if restoring is not None and restoring.state is new and restoring.view is not None:
+            self.generation += 1  # any filter still running answers an older question
+            self._show(restoring.view, select=new.selected)
+        elif not new.same_question(old) or self.view is None:
+            self.apply_filter()
+        self.update_status()
+
     # -- loading -----------------------------------------------------------------------------------
 
     def start_load(self, paths: Sequence[str]) -> None:
-        """Load more inputs into the store (added to what is there)."""
+        """Load more inputs (added to what is there)."""
         self.is_loading = True
-        self.load_started = time.perf_counter()
         self.query_one(EventTable).empty_message = "Loading…"
-        self._load_worker = self._load(list(paths))
-
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading events")
-    def _load(self, paths: list[str]) -> None:
-        worker = get_current_worker()
-        store = self.store
         stdin = None
         if "-" in paths and self.stdin_data is not None:
             import io
 
             stdin = io.BytesIO(self.stdin_data)
+        self._load_worker = self._load(list(paths), stdin)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False, description="Loading events")
+    def _load(self, paths: list[str], stdin: object) -> None:
+        worker = get_current_worker()
+        session = self.session
         started = time.perf_counter()
         last_rows_post = 0.0
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for item in load(paths, cancelled=lambda: worker.is_cancelled, stdin=stdin):
-                if isinstance(item, RecordBatch):
-                    store.add_batch(item)
-                    time.sleep(0)  # hand the GIL to the UI and the terminal writer between batches
-                    now = time.perf_counter()
-                    # The first batch shows at once; later ones refresh the view about once a second
-                    # (each refresh re-sorts the view on the filter worker and redraws the table).
-                    if now - last_rows_post > 1.0 or last_rows_post == 0.0:
-                        last_rows_post = now
-                        self.post_message(RowsArrived(len(store)))
-                elif isinstance(item, Progress):
-                    self.post_message(LoadProgressed(item, len(store)))
-                else:
-                    self.post_message(LoadNoticed(item))
-                if worker.is_cancelled:
-                    break
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-            gc.freeze()
+        for item in session.load(paths, cancelled=lambda: worker.is_cancelled, stdin=stdin):
+            if isinstance(item, RecordBatch):
+                time.sleep(0)  # hand the GIL to the UI and the terminal writer between batches
+                now = time.perf_counter()
+                # The first batch shows at once; later ones refresh the view about once a second
+                # (each refresh re-sorts the view on the filter worker and redraws the table).
+                if now - last_rows_post > 1.0 or last_rows_post == 0.0:
+                    last_rows_post = now
+                    self.post_message(RowsArrived(len(session)))
+            elif isinstance(item, Progress):
+                self.post_message(LoadProgressed(item, len(session)))
+            elif isinstance(item, (Problem, SourceDone, DigestSkipped)):
+                self.post_message(LoadNoticed(item))
+            if worker.is_cancelled:
+                break
         elapsed = time.perf_counter() - started
-        self.post_message(RowsArrived(len(store)))
-        self.post_message(LoadFinished(len(store), elapsed, worker.is_cancelled))
+        self.post_message(RowsArrived(len(session)))
+        self.post_message(LoadFinished(len(session), elapsed, worker.is_cancelled))
         # Field paths for completion: a sample of records, decoded here rather than on the UI thread.
-        self.post_message(PathsCounted(store.path_counts()))
+        self.post_message(PathsCounted(session.path_counts()))
 
     @on(LoadProgressed)
     def _on_progress(self, message: LoadProgressed) -> None:
         p = message.progress
         rate = message.events / p.elapsed if p.elapsed > 0 else 0.0
         self.query_one(LoadPanel).show_progress(p.files_done, p.files_total, p.bytes_done, p.bytes_total, message.events, rate)
-        self.load_message = (
-            f"loading {p.files_done:,}/{p.files_total:,} files · {message.events:,} events · "
-            f"{rate:,.0f} ev/s · Esc cancels"
-        )
+        self.load_message = "loading " + format_progress(p.files_done, p.files_total, message.events, rate)
         self.update_status()
 
     @on(LoadNoticed)
@@ -230,7 +215,7 @@ class MainScreen(Screen):
             panel.add_problem(item.path, item.message)
             if item.fatal:
                 self.problems.append(item.message)
-                self.notify(safe_text(item.message), title="Could not read", severity="warning", timeout=8)
+                self.notify(safe_text(item.message), title="Could not read", severity="warning", timeout=8, markup=False)
         elif isinstance(item, DigestSkipped):
             self._digests += 1
 
@@ -245,8 +230,8 @@ class MainScreen(Screen):
             self.update_status()
             return
         self._rows_at_last_filter = message.count
-        if first or not self.is_loading or self._is_trivial_filter():
-            self.apply_filter(self.filter_text)
+        if first or not self.is_loading or self.state.is_trivial:
+            self.apply_filter()
         self.update_status()
 
     def _filter_running(self) -> bool:
@@ -257,8 +242,9 @@ class MainScreen(Screen):
         self.is_loading = False
         rate = message.events / message.elapsed if message.elapsed > 0 else 0
         parts = [f"{message.events:,} events in {message.elapsed:.1f} s ({rate:,.0f}/s)"]
-        if self.store.stats.duplicates:
-            parts.append(f"{self.store.stats.duplicates:,} duplicates dropped")
+        duplicates = self.session.backend.duplicates
+        if duplicates:
+            parts.append(f"{duplicates:,} duplicates dropped")
         if self._digests:
             parts.append(f"{self._digests} digest files skipped")
         if self.problems:
@@ -267,10 +253,10 @@ class MainScreen(Screen):
             parts.insert(0, "load cancelled")
         self.load_message = ""
         self.query_one(LoadPanel).finish(" · ".join(parts))
-        self.notify(" · ".join(parts), title="Loaded", timeout=4)
-        self.apply_filter(self.filter_text)
+        self.notify(" · ".join(parts), title="Loaded", timeout=4, markup=False)
+        self.apply_filter()
         table = self.query_one(EventTable)
-        if len(self.store) == 0:
+        if len(self.session) == 0:
             table.empty_message = (
                 "No events found in what was opened · press o to open other files"
                 if not self.problems
@@ -282,15 +268,12 @@ class MainScreen(Screen):
     def _on_paths_counted(self, message: PathsCounted) -> None:
         self.query_one(FilterBar).set_paths(message.counts)
 
-    def _is_trivial_filter(self) -> bool:
-        return not self.filter_text.strip() or self.filter_text.strip() in (".", ".Records[]")
-
     # -- filtering ---------------------------------------------------------------------------------
 
     @on(FilterBar.Changed)
     def _on_filter_changed(self, message: FilterBar.Changed) -> None:
-        self.filter_text = message.text
-        self.apply_filter(message.text)
+        if message.text != self.state.filter_text:
+            self.state = ViewState(filter_text=message.text, sort=self.state.sort, columns=self.state.columns)
 
     @on(FilterBar.Dismissed)
     def _on_filter_dismissed(self) -> None:
@@ -300,76 +283,52 @@ class MainScreen(Screen):
     def _on_filter_submitted(self) -> None:
         self.set_focus(self.query_one(EventTable))
 
-    def apply_filter(self, text: str) -> None:
-        """Start filtering in a worker; a newer call cancels this one."""
+    def apply_filter(self) -> None:
+        """Answer the current state in a worker; a newer call cancels this one."""
         self.generation += 1
         self.query_one(FilterBar).show_running()
-        self._filter(self.generation, text, self.sort.key, self.sort.descending, len(self.store))
+        self._filter(self.generation, self.state, len(self.session))
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="Filtering events")
-    def _filter(self, generation: int, text: str, sort_key_name: str, descending: bool, n: int) -> None:
+    def _filter(self, generation: int, state: ViewState, n: int) -> None:
         worker = get_current_worker()
         try:
-            query = compile_query(text)
-        except QueryError as err:
-            self.post_message(FilterFailed(generation, text, err.pos, err.reason))
-            return
-        if query.mode == "root":
-            self.post_message(
-                FilterFailed(generation, text, 0,
-                             "this filter uses .Records as a whole (an aggregate): run it with `trailtui query`")
+            view = self.session.view(
+                state.filter_text, sort=state.sort, columns=state.columns, n=n, cancelled=lambda: worker.is_cancelled
             )
+        except QueryError as err:
+            self.post_message(FilterFailed(generation, state.filter_text, err.pos, err.reason))
             return
-        result = run_filter(self.store, query, n=n, cancelled=lambda: worker.is_cancelled)
-        if worker.is_cancelled or result.cancelled:
+        except TrailError as err:
+            reason = f"{err.message}: {err.hint}" if err.hint else err.message
+            self.post_message(FilterFailed(generation, state.filter_text, None, reason))
             return
-        started = time.perf_counter()
-        rows = self._sorted_rows(result.rows, query, sort_key_name, descending, worker)
-        if rows is None or worker.is_cancelled:
-            return
-        self.post_message(FilterApplied(generation, query, result, rows, (time.perf_counter() - started) * 1000))
-
-    def _sorted_rows(self, rows: array, query: EventQuery, key: str, descending: bool, worker: Worker) -> Optional[Sequence[int]]:
-        store = self.store
-        if key in store.fields:
-            return store.sorted_rows(rows, key=key, descending=descending)
-        columns = self.columns or (projection_columns(query) if query.is_projection else default_columns())
-        column = next((c for c in columns if c.key == key), None)
-        if column is None:
-            return store.sorted_rows(rows, key="time", descending=descending)
-        model = StoreTableModel(store, rows, columns, query)
-        index = columns.index(column)
-        keys = {}
-        for pos, row in enumerate(rows):
-            if pos % 4096 == 0 and worker.is_cancelled:
-                return None
-            values = model.values(pos) if column.key.startswith("#") else model.cells(pos)
-            keys[row] = sort_key(values[index] if index < len(values) else None)
-        return store.sorted_rows(rows, descending=descending, key_func=keys.__getitem__)
+        if view is not None and not worker.is_cancelled:
+            self.post_message(FilterApplied(generation, view))
 
     @on(FilterApplied)
     def _on_filter_applied(self, message: FilterApplied) -> None:
-        if message.generation < self.applied_generation or message.generation != self.generation:
+        if message.generation != self.generation:
             return  # stale: a newer filter is running or already shown
-        self.applied_generation = message.generation
-        self.current_query = message.query
-        result = message.result
-        self.filter_ms = result.elapsed * 1000 + message.sort_ms
-        self.last_note = result.error_note()
-        columns = self.columns or (projection_columns(message.query) if message.query.is_projection else default_columns())
+        self._show(message.view, select=self.state.selected)
+
+    def _show(self, view: View, select: Optional[int] = None) -> None:
+        """Put a computed view on screen, with the cursor on ``select`` when that event is in it."""
+        self.applied_generation = self.generation
+        self.view = view
         table = self.query_one(EventTable)
-        table.set_model(StoreTableModel(self.store, message.rows, columns, message.query))
-        table.sort_indicator = (self.sort.key, self.sort.descending)
-        if len(self.store) and not len(message.rows):
+        table.set_model(view, select_row_id=select)
+        table.sort_indicator = (view.sort.key, view.sort.descending) if view.sort is not None else None
+        if len(self.session) and not len(view):
             table.empty_message = "No events match this filter · Esc then Backspace goes back, or edit the filter"
         bar = self.query_one(FilterBar)
         bar.clear_error()
-        bar.show_result(len(message.rows), len(self.store), self.filter_ms, self.last_note)
+        bar.show_result(len(view), view.result.total, view.elapsed_ms, view.result.error_note())
         self._refresh_pivots()
         self.update_status()
         if self._refresh_pending:
             self._refresh_pending = False
-            self.post_message(RowsArrived(len(self.store)))
+            self.post_message(RowsArrived(len(self.session)))
 
     @on(FilterFailed)
     def _on_filter_failed(self, message: FilterFailed) -> None:
@@ -381,8 +340,7 @@ class MainScreen(Screen):
 
     @on(EventTable.SortRequested)
     def _on_sort(self, message: EventTable.SortRequested) -> None:
-        self.sort = SortSpec(message.column_key, message.descending)
-        self.apply_filter(self.filter_text)
+        self.state = replace(self.state, sort=Sort(message.column_key, message.descending), selected=self.selected_row())
 
     # -- the selected event ------------------------------------------------------------------------
 
@@ -400,7 +358,7 @@ class MainScreen(Screen):
     def _refresh_pivots(self) -> None:
         row = self.selected_row()
         before = {kind for kind, pivot in self._pivots.items() if pivot is not None}
-        self._pivots = pivots.available(self.store, row) if row is not None else {}
+        self._pivots = self.session.pivots(row) if row is not None else {}
         after = {kind for kind, pivot in self._pivots.items() if pivot is not None}
         if after != before:
             # Rebuilding the footer costs milliseconds of layout: only when a key's state changes.
@@ -425,39 +383,40 @@ class MainScreen(Screen):
     def open_detail(self, row: int) -> None:
         from .detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(self.store.record(row), self.store.provenance(row)))
+        self.app.push_screen(DetailScreen(self.session.record(row), self.session.provenance(row)))
 
     # -- pivots ------------------------------------------------------------------------------------
 
     def action_pivot(self, kind: str, narrow: bool = False) -> None:
         pivot = self._pivots.get(kind)
         if pivot is None:
-            self.notify(f"The selected event has no value for '{PIVOT_TITLES[kind]}'", severity="warning")
+            self.notify(f"The selected event has no value for '{PIVOT_TITLES[kind]}'", severity="warning", markup=False)
             return
         self.pivot_to(pivot, narrow)
 
     def pivot_to(self, pivot: pivots.Pivot, narrow: bool = False) -> None:
         """Push the current view and show the pivot's events (its filter goes in the filter bar)."""
         table = self.query_one(EventTable)
-        self.stack.append(
-            ViewState(self.filter_text, (self.sort.key, self.sort.descending), self.columns,
-                      self.selected_row(), self.crumbs[-1])
-        )
+        state = self.state
+        self.stack.append(Step(replace(state, selected=table.cursor_row_id), self.view))
         text = pivot.filter
-        if narrow and self.filter_text.strip() and self.current_query is not None and self.current_query.kind in ("select", "boolean", "all"):
-            current = self.filter_text.strip()
-            if self.current_query.kind == "boolean":
+        query = self.view.query if self.view is not None else None
+        if narrow and not state.is_trivial and query is not None and query.kind in ("select", "boolean", "all"):
+            current = state.filter_text.strip()
+            if query.kind == "boolean":
                 current = f"select({current})"
             text = f"{current} | {pivot.filter}"
-        self.crumbs.append(pivot.label)
-        self.pivot_note = pivot.note
-        self.columns = None if not narrow else self.columns
-        self.filter_text = text
-        self.query_one(FilterBar).value = text
-        self.apply_filter(text)
+        self.state = ViewState(
+            filter_text=text,
+            sort=state.sort,
+            columns=state.columns if narrow else None,
+            selected=table.cursor_row_id,
+            crumb=pivot.label,
+            note=pivot.note,
+        )
         table.focus()
         if pivot.note:
-            self.notify(safe_text(pivot.note), title="Pivot scope", timeout=6)
+            self.notify(safe_text(pivot.note), title="Pivot scope", timeout=6, markup=False)
 
     def narrow_with(self, clause: str) -> None:
         """Add a condition (from the detail view's "filter on this value") to the current filter."""
@@ -465,78 +424,54 @@ class MainScreen(Screen):
         self.pivot_to(pivots.Pivot("value", clause, label if len(label) < 40 else label[:39] + "…", clause), narrow=True)
 
     def action_back(self) -> None:
+        """Restore the state (and its computed view, when nothing loaded since) before the last pivot."""
         if not self.stack:
             return
-        state = self.stack.pop()
-        self.crumbs.pop()
-        self.pivot_note = ""
-        self.sort = SortSpec(*state.sort)
-        self.columns = state.columns
-        self.filter_text = state.filter_text
-        self.query_one(FilterBar).value = state.filter_text
-        self._restore_row = state.cursor_row_id
-        self.apply_filter(state.filter_text)
-        self.update_status()
+        step = self.stack.pop()
+        fresh = step.view is not None and step.view.result.total == len(self.session)
+        self._restoring = step if fresh else None
+        self.state = step.state
 
     # -- copy and export ---------------------------------------------------------------------------
 
-    def _view_table(self, marked_only: Optional[bool] = None) -> tuple[list[str], list[list[Any]], list[int]]:
-        """(headers, rows of JSON values, store rows) for the marked rows if any, else the whole view."""
+    def _selection(self, what: Optional[str]) -> tuple[Optional[View], list[int]]:
+        """The view and the positions to copy or export (UI thread): ``row``, ``marked``, ``view`` or None
+        (marked rows if any, else the whole view)."""
+        view = self.view
         table = self.query_one(EventTable)
-        model: StoreTableModel = table.model
+        if view is None or not len(view):
+            return view, []
+        if what == "row" or what == "event":
+            return view, [table.cursor_row]
         marked = set(table.marked)
-        use_marked = bool(marked) if marked_only is None else marked_only
-        positions = [p for p in range(len(model)) if model.row_id(p) in marked] if use_marked else range(len(model))
-        headers = [c.label for c in model.columns]
-        rows = [model.values(p) for p in positions]
-        return headers, rows, [model.row_id(p) for p in positions]
+        if what == "marked" or (what is None and marked):
+            return view, [p for p in range(len(view)) if view.row_id(p) in marked] if marked else []
+        return view, list(range(len(view)))
 
     def action_copy(self) -> None:
-        table = self.query_one(EventTable)
-        if not table.row_count:
+        if not self.query_one(EventTable).row_count:
             self.notify("Nothing to copy: the view is empty", severity="warning")
             return
-        self._copy_worker("tsv", None)
+        view, positions = self._selection(None)
+        self._copy_worker(view, positions, "tsv", None)
 
     @work(thread=True, exclusive=True, group="copy", exit_on_error=False, description="Preparing copy")
-    def _copy_worker(self, fmt: str, what: Optional[str]) -> None:
+    def _copy_worker(self, view: View, positions: list[int], fmt: str, what: Optional[str]) -> None:
+        session = self.session
+        rows = view.row_ids(positions)
         if what == "event":
-            row = self.selected_row()
-            if row is None:
-                return
-            text = export.format_records("pretty", [self.store.raw(row)])
-            self.post_message(CopyReady(text, 1, "json"))
+            text = export.format_records("pretty", [session.raw(r) for r in rows])
+            self.post_message(CopyReady(text, len(rows), "json"))
             return
-        marked_only = None if what is None else (what == "marked")
-        if what == "row":
-            row = self.selected_row()
-            table = self.query_one(EventTable)
-            model = table.model
-            headers = [c.label for c in model.columns]
-            rows = [model.values(table.cursor_row)]
-            rows_ids = [row]
+        if fmt in ("jsonl", "records", "json") and not view.query.is_projection:
+            text = export.format_records(fmt, list(session.backend.raws(rows)))
         else:
-            headers, rows, rows_ids = self._view_table(marked_only)
-        if fmt in ("jsonl", "records", "json") and not (self.current_query and self.current_query.is_projection):
-            text = export.format_records(fmt, [self.store.raw(r) for r in rows_ids])
-        else:
-            text = export.format_rows(fmt, headers, rows)
+            text = export.format_rows(fmt, view.headers, list(view.iter_values(positions)))
         self.post_message(CopyReady(text, len(rows), fmt))
 
     @on(CopyReady)
     def _on_copy_ready(self, message: CopyReady) -> None:
-        self._deliver_copy(message.text, message.rows, message.what)
-
-    @work(thread=True, group="clipboard", exit_on_error=False, description="Copying")
-    def _deliver_copy(self, text: str, rows: int, fmt: str) -> None:
-        """Hand text to the clipboard routes (tmux and pyperclip run subprocesses: not on the UI thread)."""
-        from ...clipboard import copy_text
-
-        def osc52(payload: str) -> None:
-            self.app.call_from_thread(self.app.copy_to_clipboard, payload)
-
-        result = copy_text(text, osc52_writer=osc52, suffix=export.EXTENSIONS.get(fmt, ".txt"))
-        self.app.call_from_thread(self.notify, result.message(rows=rows), title="Copied", timeout=6)
+        self.app.deliver_copy(message.text, message.rows, export.EXTENSIONS.get(message.what, ".txt"))
 
     def action_copy_choose(self) -> None:
         from .export_dialog import ExportDialog
@@ -547,10 +482,12 @@ class MainScreen(Screen):
             self._on_copy_choice,
         )
 
-    def _on_copy_choice(self, choice: Any) -> None:
+    def _on_copy_choice(self, choice: object) -> None:
         if choice is None:
             return
-        self._copy_worker(choice.fmt, choice.what)
+        view, positions = self._selection(choice.what)
+        if view is not None:
+            self._copy_worker(view, positions, choice.fmt, choice.what)
 
     def action_export(self) -> None:
         from .export_dialog import ExportDialog
@@ -561,63 +498,42 @@ class MainScreen(Screen):
             self._on_export_choice,
         )
 
-    def _on_export_choice(self, choice: Any) -> None:
+    def _on_export_choice(self, choice: object) -> None:
         if choice is None:
             return
-        self._export_worker(choice)
+        view, positions = self._selection(choice.what)
+        if view is not None:
+            self._export_worker(view, positions, choice)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False, description="Exporting")
-    def _export_worker(self, choice: Any) -> None:
-        what = choice.what
-        if what == "event":
-            row = self.selected_row()
-            store_rows = [] if row is None else [row]
-            headers, rows = [], []
-        else:
-            headers, rows, store_rows = self._view_table(what == "marked")
+    def _export_worker(self, view: View, positions: list[int], choice: object) -> None:
+        session = self.session
+        rows = view.row_ids(positions)
         path = os.path.expanduser(choice.path)
         try:
-            if choice.fmt in ("records", "jsonl", "json") or what == "event":
+            if choice.fmt in ("records", "jsonl", "json") or choice.what == "event":
                 fmt = choice.fmt if choice.fmt in ("records", "jsonl", "json") else "jsonl"
                 with open(path, "wb") as out:
-                    export.write_records(fmt, (self.store.raw(r) for r in store_rows), out)
+                    export.write_records(fmt, session.backend.raws(rows), out)
             else:
-                provenance = [self.store.provenance(r) for r in store_rows] if choice.provenance else None
+                provenance = [session.provenance(r) for r in rows] if choice.provenance else None
                 with open(path, "w", encoding="utf-8", newline="") as out:
-                    export.write_rows(choice.fmt, headers, rows, out, provenance=provenance)
+                    export.write_rows(choice.fmt, view.headers, list(view.iter_values(positions)), out, provenance=provenance)
         except OSError as err:
-            self.app.call_from_thread(self.notify, f"Could not write {path}: {err.strerror}", severity="error")
+            self.app.call_from_thread(
+                self.notify, safe_text(f"Could not write {path}: {err.strerror}"), severity="error", markup=False
+            )
             return
         size = os.path.getsize(path)
         self.app.call_from_thread(
-            self.notify, f"{len(store_rows):,} events · {size:,} bytes written to {path}", title="Exported"
+            self.notify, safe_text(f"{len(rows):,} events · {size:,} bytes written to {path}"), title="Exported",
+            markup=False,
         )
 
     def command_line(self) -> tuple[str, str]:
         """The jq one-liner and the trailtui query command reproducing this view."""
-        paths = [p for p in self.paths if p != "-"] or ["FILE"]
-        quoted = " ".join(shlex.quote(p) for p in paths)
-        text = self.filter_text.strip() or "."
-        query = self.current_query
-        if query is not None and query.mode == "events" and not text.startswith(".Records[]") and not text.startswith("["):
-            body = text if query.kind != "boolean" else f"select({text})"
-            jq_program = f".Records[] | {body}"
-        else:
-            jq_program = text
-        uses_prelude = any(name in text for name in ("actor_key", "ip_key", "has_access_key", "has_session", "has_resource", "actor_name", "session_keys", "access_keys", "resources"))
-        if uses_prelude:
-            defs = " ".join(line.strip() for line in PRELUDE.splitlines() if line.strip() and not line.strip().startswith("#"))
-            jq_program = f"{defs} {jq_program}"
-        jq_cmd = f"jq -rc {shlex.quote(jq_program)} {quoted}"
-        tt = f"trailtui query {quoted} -f {shlex.quote(text)}"
-        if self.sort.key != "time" or self.sort.descending:
-            if self.sort.key in self.store.fields:
-                tt += f" --sort {self.sort.key}{':desc' if self.sort.descending else ''}"
-        if self.columns:
-            names = [c.key for c in self.columns if not c.key.startswith("#")]
-            if names:
-                tt += f" --columns {shlex.quote(','.join(names))} --format table"
-        return jq_cmd, tt
+        state = self.state
+        return self.session.command_line(state.filter_text, state.sort, state.columns)
 
     def action_copy_command(self) -> None:
         jq_cmd, tt = self.command_line()
@@ -654,21 +570,20 @@ class MainScreen(Screen):
 
     @on(LoadPanel.LoadRequested)
     def _on_load_requested(self, message: LoadPanel.LoadRequested) -> None:
-        self.paths.extend(message.paths)
-        self.start_load(message.paths)
+        paths = [str(p) for p in message.paths]
+        self.paths.extend(paths)
+        self.start_load(paths)
 
     def action_columns(self) -> None:
         from .columns import ColumnsScreen
 
-        table = self.query_one(EventTable)
-        current = list(getattr(table.model, "columns", None) or default_columns())
-        self.app.push_screen(ColumnsScreen(current, self.store.path_counts()), self._on_columns_chosen)
+        current = list(self.view.columns) if self.view is not None else None
+        self.app.push_screen(ColumnsScreen(current, self.session.path_counts()), self._on_columns_chosen)
 
     def _on_columns_chosen(self, columns: Optional[list[Column]]) -> None:
         if columns is None:
             return
-        self.columns = columns or None
-        self.apply_filter(self.filter_text)
+        self.state = replace(self.state, columns=tuple(columns) or None, selected=self.selected_row())
 
     def action_help(self) -> None:
         from .help import HelpScreen
@@ -681,21 +596,17 @@ class MainScreen(Screen):
     # -- status ------------------------------------------------------------------------------------
 
     def update_status(self) -> None:
+        if not self.is_mounted:
+            return
         table = self.query_one(EventTable)
-        shown = table.row_count
-        parts = []
-        if self.load_message:
-            parts.append(self.load_message)
-        else:
-            parts.append(f"{len(self.store):,} loaded")
-        parts.append(f"{shown:,} shown")
+        parts = [self.load_message or f"{len(self.session):,} loaded", f"{table.row_count:,} shown"]
         if table.marked:
             parts.append(f"{len(table.marked):,} marked")
-        parts.append(f"filter {self.filter_ms:,.0f} ms")
-        crumbs = " › ".join(self.crumbs)
-        parts.append(crumbs)
-        if self.pivot_note:
-            parts.append(self.pivot_note)
+        if self.view is not None:
+            parts.append(f"filter {self.view.elapsed_ms:,.0f} ms")
+        parts.append(" › ".join(self.crumbs))
+        if self.state.note:
+            parts.append(self.state.note)
         self.query_one("#status", Static).update(safe_text(" · ".join(parts)))
 
     @on(EventTable.MarksChanged)
@@ -706,6 +617,7 @@ class MainScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.notify(safe_text(f"{event.worker.description or 'work'} failed: {error}"), severity="error", timeout=10)
+            self.notify(safe_text(f"{event.worker.description or 'work'} failed: {error}"), severity="error",
+                        timeout=10, markup=False)
             if event.worker.group == "load":
-                self.post_message(LoadFinished(len(self.store), 0.0, True))
+                self.post_message(LoadFinished(len(self.session), 0.0, True))

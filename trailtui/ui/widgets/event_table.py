@@ -37,18 +37,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from trailtui.engine.columns import Column
 from trailtui.engine.textsafe import safe_text
 
 __all__ = ["Column", "EventTable", "TableModel"]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One table column: a key the app understands, the header label, and a fixed width (or None)."""
-
-    key: str
-    label: str
-    width: Optional[int] = None
 
 
 class TableModel(Protocol):
@@ -316,15 +308,19 @@ class EventTable(ScrollView, can_focus=True):
 
     # ----- swapping views -----------------------------------------------------------------------
 
-    def set_model(self, model: TableModel, *, keep_cursor_row_id: bool = True) -> None:
+    def set_model(
+        self, model: TableModel, *, keep_cursor_row_id: bool = True, select_row_id: Optional[int] = None
+    ) -> None:
         """Show a new view; cost is O(visible rows) plus a bounded width sample.
 
-        With ``keep_cursor_row_id`` the cursor stays on the same event if the new view has it (found
-        with ``model.position_of`` when the model offers it), and on the same screen line where possible.
+        The cursor goes to ``select_row_id`` if given and in the new view; else, with
+        ``keep_cursor_row_id``, it stays on the same event if the new view has it (found with
+        ``model.position_of`` when the model offers it), on the same screen line where possible.
         Otherwise the cursor keeps its position, clamped to the new length.
         """
         old_pos = self._cursor_row
         old_id = self.cursor_row_id
+        wanted_id = select_row_id if select_row_id is not None else old_id
         screen_line = old_pos - round(self.scroll_y)
         self._model = model
         self._row_cache.clear()
@@ -332,12 +328,12 @@ class EventTable(ScrollView, can_focus=True):
         self._layout_columns()
         count = len(model)
         new_pos = max(0, min(old_pos, count - 1))
-        if keep_cursor_row_id and old_id is not None and count:
+        if (keep_cursor_row_id or select_row_id is not None) and wanted_id is not None and count:
             found: Optional[int] = None
             position_of = getattr(model, "position_of", None)
             if position_of is not None:
-                found = position_of(old_id)
-            elif old_pos < count and model.row_id(old_pos) == old_id:
+                found = position_of(wanted_id)
+            elif old_pos < count and model.row_id(old_pos) == wanted_id:
                 found = old_pos
             if found is not None:
                 new_pos = found

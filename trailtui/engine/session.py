@@ -1,0 +1,371 @@
+"""The one door to the engine for the screen, the CLI, tests and benchmarks.
+
+A :class:`Session` owns a backend (``backend.py``: the in-memory store or the columnar DuckDB engine) and
+answers every question the product asks:
+
+* ``load(paths)`` streams the loader's progress while the backend stores the events;
+* ``view(filter, sort=…, columns=…)`` compiles a jq filter, lets the backend select the rows, sorts them and
+  returns a :class:`View`: the rows in display order, the columns, and the cells of any row on demand;
+* ``record``/``raw``/``provenance`` read one event; ``pivots(row)`` lists the pivots from it;
+* ``outputs``/``projection_rows``/``run_root`` give headless output exactly as jq prints it;
+* ``command_line(...)`` reproduces a view as a ``jq`` and a ``trailtui query`` command.
+
+Nothing here knows about Textual. The screen runs these calls in worker threads; everything a call needs
+is passed in, so a worker never reads a widget.
+"""
+
+from __future__ import annotations
+
+import gc
+import shlex
+import time
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+from . import jq, pivots
+from .backend import Backend, Cancelled, make_backend
+from .columns import Column, cell_text, default_columns, projection_columns, resolve
+from .errors import UsageError
+from .model import LoadItem
+from .prelude import PRELUDE, PRELUDE_FUNCTIONS
+from .query import EventQuery, FilterResult, cells_of, compile_query, event_outputs, function_names, run_root
+from .sortkey import sort_key
+
+BLOCK = 64
+"""Rows whose cells a view computes together (one backend round trip, one decode run)."""
+CACHED_BLOCKS = 64
+"""Blocks of cells a view keeps (about 4,000 rows: several screens either side of the cursor)."""
+
+
+@dataclass(frozen=True)
+class Sort:
+    """Order of a view: a column key (display field, ``#n`` or a jq path) and its direction."""
+
+    key: str = "time"
+    descending: bool = False
+
+
+class View:
+    """The answer to one question: which events, in which order, shown how.
+
+    ``rows`` are backend row numbers in display order. Cells are computed for the rows asked for only (a
+    table on screen asks for ~50), in blocks, and cached; a view of a million rows costs its row array.
+    """
+
+    def __init__(
+        self,
+        session: "Session",
+        query: EventQuery,
+        rows: Sequence[int],
+        columns: Sequence[Column],
+        result: FilterResult,
+        sort: Optional[Sort],
+        sort_ms: float = 0.0,
+    ) -> None:
+        self.session = session
+        self.query = query
+        self.rows = rows
+        self.columns = list(columns)
+        self.result = result
+        self.sort = sort
+        self.sort_ms = sort_ms
+        self._blocks: OrderedDict[int, list[list[Any]]] = OrderedDict()
+        self._texts: OrderedDict[int, list[list[str]]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.label for column in self.columns]
+
+    @property
+    def elapsed_ms(self) -> float:
+        """Time to select and sort the rows."""
+        return self.result.elapsed * 1000 + self.sort_ms
+
+    def row_id(self, pos: int) -> int:
+        return self.rows[pos]
+
+    def position_of(self, row_id: int) -> Optional[int]:
+        """The view position of a backend row, or None (a C-speed scan: ~1 ms per million rows)."""
+        try:
+            return self.rows.index(row_id)
+        except ValueError:
+            return None
+
+    def values(self, pos: int) -> list[Any]:
+        """The row's cells as JSON values (numbers stay numbers: export and sorting use these)."""
+        block, offset = divmod(pos, BLOCK)
+        values = self._blocks.get(block)
+        if values is None:
+            values = self._blocks[block] = self.session.cell_values(
+                self.rows[block * BLOCK : (block + 1) * BLOCK], self.columns, self.query
+            )
+            if len(self._blocks) > CACHED_BLOCKS:
+                self._blocks.popitem(last=False)
+                self._texts.pop(next(iter(self._texts)), None)
+        else:
+            self._blocks.move_to_end(block)
+        return values[offset]
+
+    def cells(self, pos: int) -> list[str]:
+        """The row's cells as text (strings raw, null empty, other values compact JSON)."""
+        block, offset = divmod(pos, BLOCK)
+        texts = self._texts.get(block)
+        if texts is None:
+            self.values(pos)
+            texts = self._texts[block] = [[cell_text(v) for v in row] for row in self._blocks[block]]
+        return texts[offset]
+
+    def iter_values(self, positions: Optional[Sequence[int]] = None) -> Iterator[list[Any]]:
+        """Cells as JSON values for many rows (default all) without filling the cache (for export)."""
+        positions = range(len(self.rows)) if positions is None else positions
+        session, columns, query = self.session, self.columns, self.query
+        for start in range(0, len(positions), BLOCK):
+            chunk = positions[start : start + BLOCK]
+            yield from session.cell_values([self.rows[p] for p in chunk], columns, query)
+
+    def row_ids(self, positions: Optional[Sequence[int]] = None) -> list[int]:
+        positions = range(len(self.rows)) if positions is None else positions
+        return [self.rows[p] for p in positions]
+
+
+class Session:
+    """Loaded events plus everything one can ask of them (see the module docstring)."""
+
+    def __init__(self, backend: Optional[Backend] = None, **backend_options: Any) -> None:
+        self.backend: Backend = backend if backend is not None else make_backend("memory", **backend_options)
+        self.paths: list[str] = []
+        """Every input given to :meth:`load`, in order (for "copy as command" and reports)."""
+        self._programs: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.backend)
+
+    # -- loading -----------------------------------------------------------------------------------
+
+    def load(self, paths: Sequence[str], *, cancelled: Cancelled = None, stdin: Any = None) -> Iterator[LoadItem]:
+        """Load ``paths`` (added to what is loaded), yielding the loader's items as they happen."""
+        self.paths.extend(paths)
+        yield from self.backend.load(list(paths), cancelled=cancelled, stdin=stdin)
+        # What loaded lives as long as the session: keep the collector from re-scanning it.
+        gc.freeze()
+
+    # -- one event ---------------------------------------------------------------------------------
+
+    def raw(self, row: int) -> bytes:
+        return self.backend.raw(row)
+
+    def record(self, row: int) -> Any:
+        return next(self.backend.records([row]))
+
+    def provenance(self, row: int) -> str:
+        return self.backend.provenance(row)
+
+    def row_of_event_id(self, event_id: str) -> Optional[int]:
+        return self.backend.row_of_event_id(event_id)
+
+    def pivots(self, row: int) -> dict[str, Optional[pivots.Pivot]]:
+        """Every pivot kind from ``row`` (None where the event has no such value)."""
+        return pivots.available(self.backend, row)
+
+    def pivot(self, row: int, kind: str) -> Optional[pivots.Pivot]:
+        return pivots.pivot_for(self.backend, row, kind)
+
+    def path_counts(self) -> dict[str, int]:
+        return self.backend.path_counts()
+
+    # -- questions ---------------------------------------------------------------------------------
+
+    def compile(self, text: str) -> EventQuery:
+        """Compile a filter (raises :class:`~trailtui.engine.errors.QueryError` with position and reason)."""
+        return compile_query(text)
+
+    def view(
+        self,
+        query: "EventQuery | str",
+        *,
+        sort: Optional[Sort] = Sort(),
+        columns: Optional[Sequence[Column]] = None,
+        n: Optional[int] = None,
+        within: Optional[Sequence[int]] = None,
+        cancelled: Cancelled = None,
+        select: bool = True,
+    ) -> Optional[View]:
+        """Select, sort and lay out the events a filter asks for.
+
+        ``sort=None`` keeps load order. ``columns=None`` means the projection's columns for a projection
+        filter, else the default columns. ``n`` limits to the first ``n`` rows (a snapshot while loading).
+        Returns None when ``cancelled()`` became true. Root-mode (aggregate) filters have no rows: use
+        :meth:`run_root`. ``select=False`` keeps every event (the program's outputs are printed, not used
+        to select: ``trailtui query`` with ``.Records[] | .readOnly`` prints every event's boolean).
+        """
+        if isinstance(query, str):
+            query = compile_query(query)
+        if query.mode == "root":
+            raise UsageError(
+                "this filter uses .Records as a whole (an aggregate)",
+                "run it with `trailtui query`, which evaluates it on every event at once",
+            )
+        if select:
+            result = self.backend.filter(query, n=n, cancelled=cancelled, within=within)
+        else:
+            total = len(self.backend) if n is None else n
+            result = FilterResult(array("I", range(total) if within is None else within), total)
+        if result.cancelled or (cancelled is not None and cancelled()):
+            return None
+        if columns is None:
+            columns = projection_columns(query.columns) if query.is_projection else default_columns()
+        started = time.perf_counter()
+        rows: Sequence[int] = result.rows
+        if sort is not None:
+            sorted_rows = self.sorted_rows(rows, sort, columns, query, cancelled)
+            if sorted_rows is None:
+                return None
+            rows = sorted_rows
+        return View(self, query, rows, columns, result, sort, (time.perf_counter() - started) * 1000)
+
+    def sorted_rows(
+        self, rows: Sequence[int], sort: Sort, columns: Sequence[Column], query: Optional[EventQuery],
+        cancelled: Cancelled = None,
+    ) -> Optional[Sequence[int]]:
+        """``rows`` ordered by a column (stable both ways); None when cancelled."""
+        column = next((c for c in columns if c.key == sort.key), None)
+        if column is None:
+            # A projection's column that is gone (the filter changed) sorts by time, as the table shows.
+            column = resolve("time" if sort.key.startswith("#") else sort.key)
+        if column.is_field:
+            return self.backend.order(rows, column.key, sort.descending)
+        keys: list[tuple] = []
+        for start in range(0, len(rows), 4096):
+            if cancelled is not None and cancelled():
+                return None
+            block = rows[start : start + 4096]
+            for values in self.cell_values(block, [column], query):
+                keys.append(sort_key(values[0]))
+        order = sorted(range(len(rows)), key=keys.__getitem__, reverse=sort.descending)
+        return array("I", [rows[i] for i in order])
+
+    def cell_values(self, rows: Sequence[int], columns: Sequence[Column], query: Optional[EventQuery]) -> list[list[Any]]:
+        """The cells of ``rows`` for ``columns`` as JSON values, one list per row."""
+        backend = self.backend
+        by_column: list[Optional[list[Any]]] = []
+        needs_record = False
+        for column in columns:
+            if column.is_field:
+                by_column.append(backend.display(column.key, rows))
+            else:
+                by_column.append(None)
+                needs_record = True
+        if not needs_record:
+            return [list(cells) for cells in zip(*by_column)] if columns else [[] for _ in rows]
+        out: list[list[Any]] = []
+        for i, record in enumerate(backend.records(rows)):
+            projected: Optional[list[Any]] = None
+            cells: list[Any] = []
+            for column, values in zip(columns, by_column):
+                if values is not None:
+                    cells.append(values[i])
+                elif column.is_projected:
+                    if projected is None:
+                        projected = (cells_of(query, record) or []) if query is not None and query.projection else []
+                    index = int(column.key[1:])
+                    cells.append(projected[index] if index < len(projected) else None)
+                else:
+                    cells.append(self.path_value(column.key, record))
+            out.append(cells)
+        return out
+
+    def column_program(self, path: str) -> Any:
+        """A jq path column compiled once, with the prelude in scope (UsageError for a bad one)."""
+        program = self._programs.get(path)
+        if program is None:
+            try:
+                program = self._programs[path] = jq.compile_program(path, prelude=PRELUDE)
+            except jq.JqCompileError as err:
+                raise UsageError(f"bad column {path!r}: {err.reason}") from None
+        return program
+
+    def path_value(self, path: str, record: Any) -> Any:
+        """The first value a jq path column yields on ``record`` (None if none; ``error: …`` text on error)."""
+        try:
+            return next(iter(self.column_program(path).run(record)), None)
+        except jq.JqRuntimeError as err:
+            return f"error: {err}"
+
+    # -- headless output ---------------------------------------------------------------------------
+
+    def outputs(self, view: View, on_error: Callable[[int, str], None]) -> Iterator[str]:
+        """What ``jq -rc PROGRAM`` prints for the view's events, line by line (no newline).
+
+        A runtime error on one event calls ``on_error(row, message)`` and skips the rest of that event.
+        """
+        dumps_raw = jq.dumps_raw
+        query = view.query
+        for value in query.header_outputs:
+            yield dumps_raw(value)
+        rows = view.rows
+        for row, record in zip(rows, self.backend.records(rows)):
+            try:
+                for value in event_outputs(query, record):
+                    yield dumps_raw(value)
+            except jq.JqRuntimeError as err:
+                on_error(row, str(err))
+
+    def projection_rows(self, view: View, on_error: Callable[[int, str], None]) -> Iterator[tuple[int, Any]]:
+        """Every output of the projection for every event of the view: ``(row, value)`` pairs, in order.
+
+        Unlike the table, which shows an event's first output, this yields them all (jq's behaviour).
+        """
+        query = view.query
+        rows = view.rows
+        for row, record in zip(rows, self.backend.records(rows)):
+            try:
+                for value in query.projection.run(record):
+                    yield row, value
+            except jq.JqRuntimeError as err:
+                on_error(row, str(err))
+
+    def run_root(self, query: EventQuery, rows: Optional[Sequence[int]] = None) -> list[Any]:
+        """A root-mode (aggregate) program's outputs on ``{"Records": [the events]}``."""
+        return list(run_root(query, self.backend, rows))
+
+    # -- reproducing a view ------------------------------------------------------------------------
+
+    def command_line(
+        self, filter_text: str, sort: Optional[Sort] = None, columns: Optional[Sequence[Column]] = None
+    ) -> tuple[str, str]:
+        """The jq one-liner and the ``trailtui query`` command that reproduce a view of these inputs."""
+        paths = [p for p in self.paths if p != "-"] or ["FILE"]
+        quoted = " ".join(shlex.quote(p) for p in paths)
+        text = filter_text.strip() or "."
+        try:
+            query: Optional[EventQuery] = compile_query(text)
+        except Exception:
+            query = None
+        if query is not None and query.mode == "events" and not query.records_form and query.header is None:
+            body = f"select({text})" if query.kind == "boolean" else text
+            jq_program = f".Records[] | {body}"
+        else:
+            jq_program = text
+        if query is not None and function_names(query.ast) & PRELUDE_FUNCTIONS:
+            defs = " ".join(
+                line.strip() for line in PRELUDE.splitlines() if line.strip() and not line.strip().startswith("#")
+            )
+            jq_program = f"{defs} {jq_program}"
+        jq_cmd = f"jq -rc {shlex.quote(jq_program)} {quoted}"
+        tt = f"trailtui query {quoted} -f {shlex.quote(text)}"
+        if sort is not None and (sort.key != "time" or sort.descending):
+            tt += f" --sort {shlex.quote(sort.key)}{':desc' if sort.descending else ''}"
+        if columns:
+            names = [c.key for c in columns if not c.is_projected]
+            if names:
+                tt += f" --columns {shlex.quote(','.join(names))} --format table"
+        return jq_cmd, tt
+
+    def close(self) -> None:
+        self.backend.close()
+
