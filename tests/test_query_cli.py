@@ -229,3 +229,20 @@ def test_table_format_neutralises_control_characters(capsys: pytest.CaptureFixtu
     text = fake.getvalue()
     assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b[2J" in text
+
+
+def test_provenance_follows_every_output_of_a_multi_output_projection(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each event yields two values here: each printed row carries its own event's provenance (no traceback)."""
+    sample = REPO / "samples" / "cloudtrail_log.json"
+    program = 'select(.userIdentity.userName == "glitch") | (.eventName, .eventTime)'
+    code, out, err = ours(capsys, str(sample), "-f", program, "--format", "tsv", "--provenance")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"{program.split(' | ', 1)[1][1:-1]}\tprovenance"
+    document = json.loads(sample.read_text())
+    expected = []
+    for i, record in enumerate(document["Records"]):
+        if (record.get("userIdentity") or {}).get("userName") == "glitch":
+            where = f"{sample} (Records[{i}])"
+            expected += [f"{record['eventName']}\t{where}", f"{record['eventTime']}\t{where}"]
+    assert lines[1:] == expected
