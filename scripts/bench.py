@@ -10,7 +10,7 @@ Sections: ``load`` (each input shape, in a fresh subprocess, against a bare ``or
 first rows shown, filter-as-you-type, key-to-screen latency while a filter or a load runs) and ``jq``
 (the same questions asked of the jq CLI, with ``--vs-jq``). See scripts/README.md for what each figure means.
 
-Test data comes from ``trailtui.engine.samplegen`` and is cached under ``--data`` (default
+Test data comes from ``trailtui.tools.samplegen`` and is cached under ``--data`` (default
 ``benchmarks-data/`` in the repository root, git-ignored). Progress goes to stderr; the result table (or,
 with ``--json``, one JSON document) goes to stdout.
 """
@@ -207,7 +207,7 @@ def child_main(argv: list[str]) -> int:
 def _generator_fingerprint() -> str:
     """A hash of the generator's source: cached data is regenerated when the generator changes."""
     try:
-        from trailtui.engine import samplegen
+        from trailtui.tools import samplegen
 
         return hashlib.sha256(Path(samplegen.__file__).read_bytes()).hexdigest()[:12]
     except Exception:
@@ -216,7 +216,7 @@ def _generator_fingerprint() -> str:
 
 def child_gen(shape: str, out: str, n: int, seed: int) -> dict[str, Any]:
     """Write one shape with the samples generator; report its size on disk and as raw JSON."""
-    from trailtui.engine import samplegen
+    from trailtui.tools import samplegen
 
     started = time.perf_counter()
     kwargs: dict[str, Any] = {"seed": seed}

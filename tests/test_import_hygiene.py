@@ -19,8 +19,14 @@ ENGINE_MODULES = [
     "trailtui.engine.pivots",
     "trailtui.engine.export",
     "trailtui.engine.textsafe",
-    "trailtui.engine.samplegen",
+    "trailtui.tools.samplegen",
     "trailtui.engine.sortkey",
+    "trailtui.engine.session",
+    "trailtui.engine.planner",
+    "trailtui.engine.memory_filter",
+    "trailtui.engine.columns",
+    "trailtui.engine.backend",
+    "trailtui.engine.columnar.schema",
     "trailtui.cli",
 ]
 

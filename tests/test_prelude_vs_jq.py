@@ -106,7 +106,7 @@ def test_samples_agree() -> None:
 
 @pytest.mark.slow
 def test_generator_agrees() -> None:
-    from trailtui.engine import samplegen
+    from trailtui.tools import samplegen
 
     assert_batch_agrees(list(samplegen.generate(1500, seed=11, incident=True)), "samplegen")
 

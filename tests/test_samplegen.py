@@ -17,15 +17,16 @@ import jq
 import orjson
 import pytest
 
-from trailtui.engine import identity, samplegen
+from trailtui.engine import identity
+from trailtui.tools import samplegen
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 SAMPLE_EVENTS = 1700
 SAMPLE_COMMANDS = (
-    f"python -m trailtui.engine.samplegen --events {SAMPLE_EVENTS} --shape records --out samples/cloudtrail_log.json "
+    f"python -m trailtui.tools.samplegen --events {SAMPLE_EVENTS} --shape records --out samples/cloudtrail_log.json "
     "--incident",
-    f"python -m trailtui.engine.samplegen --events {SAMPLE_EVENTS} --shape tree --out samples --incident "
+    f"python -m trailtui.tools.samplegen --events {SAMPLE_EVENTS} --shape tree --out samples --incident "
     "--file-minutes 720",
 )
 
@@ -330,7 +331,7 @@ def test_real_jq_finds_the_incident() -> None:
 def test_cli(tmp_path: Path) -> None:
     out = tmp_path / "cli.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "trailtui.engine.samplegen", "--events", "250", "--shape", "jsonl", "--out", str(out),
+        [sys.executable, "-m", "trailtui.tools.samplegen", "--events", "250", "--shape", "jsonl", "--out", str(out),
          "--seed", "5", "--incident"],
         cwd=REPO, capture_output=True, text=True, timeout=60,
     )
@@ -338,6 +339,6 @@ def test_cli(tmp_path: Path) -> None:
     assert "events/s" in result.stderr and result.stdout == ""
     assert out.read_bytes() == samplegen.write(tmp_path / "api.jsonl", 250, "jsonl", seed=5, incident=True)[0] \
         .read_bytes()
-    bad = subprocess.run([sys.executable, "-m", "trailtui.engine.samplegen", "--events", "5", "--shape", "nope",
+    bad = subprocess.run([sys.executable, "-m", "trailtui.tools.samplegen", "--events", "5", "--shape", "nope",
                           "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0

@@ -69,7 +69,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args and args[0] == "query":
         return query_main(args[1:])
     if args and args[0] == "generate":
-        from .engine import samplegen
+        from .tools import samplegen
 
         return samplegen.main(args[1:]) or 0
     return app_main(args)

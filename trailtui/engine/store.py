@@ -140,8 +140,6 @@ class StoreStats:
 
     duplicates: int = 0
     sources: int = 0
-    insights: int = 0
-    partial: int = 0
 
 
 @dataclass
@@ -177,8 +175,6 @@ class EventStore:
     """Drop exact duplicates (same eventID, equal content). ``trailtui query --keep-duplicates`` turns it off."""
     _count: int = 0
     _path_groups: Any = None
-    generation: int = 0
-    """Bumped on every append so caches keyed on the store know to refresh."""
 
     name = "memory"
     """The backend's name (see :mod:`trailtui.engine.backend`)."""
@@ -266,7 +262,6 @@ class EventStore:
             self._chunk_starts.append(first_row)
         added = row - self._count
         self._count = row
-        self.generation += 1
         return added
 
     def _index_record(self, record: Any, row: int) -> None:

@@ -18,8 +18,9 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Union
+
+from ..engine.jq.values import dump_str as json_string
 
 PathElement = Union[str, int]
 Path = tuple[PathElement, ...]
@@ -54,15 +55,12 @@ class Line(NamedTuple):
         return self.depth * len(INDENT) + self.key_len
 
 
-def json_string(text: str) -> str:
-    """``text`` as a JSON string literal, escaped exactly as jq escapes it (DEL included)."""
-    # The json module's C encoder escapes exactly what jq escapes, except DEL.
-    literal = encode_basestring(text)
-    return literal.replace("\x7f", "\\u007f") if "\x7f" in literal else literal
-
-
 def scalar_text(value: Any) -> str:
-    """The JSON text of a scalar (string, number, boolean or null)."""
+    """The JSON text of a scalar (string, number, boolean or null) as the record holds it.
+
+    Unlike ``jq.dumps`` (jq's output after computing), a float keeps Python's shortest round-trip form
+    (``1.0`` stays ``1.0``, as jq 1.8 shows an input literal), since the detail view shows the record.
+    """
     if isinstance(value, str):
         return json_string(value)
     if value is None:

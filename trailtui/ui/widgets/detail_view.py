@@ -31,6 +31,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from trailtui.engine.textsafe import safe_text
+from trailtui.ui.widgets.cursor import CursorKeys
 from trailtui.ui.jsonlines import (
     Line,
     LineIndex,
@@ -96,7 +97,7 @@ def _marker(hidden: int) -> str:
     return f"… ({hidden:,} more chars)"
 
 
-class DetailView(ScrollView, can_focus=True):
+class DetailView(CursorKeys, ScrollView, can_focus=True):
     """One event as jq-style JSON with a cursor line; copy and filter keys act on the cursor line.
 
     | Key | Action |
@@ -119,9 +120,9 @@ class DetailView(ScrollView, can_focus=True):
                 tooltip="Move one screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="detail.page-up",
                 tooltip="Move one screen up"),
-        Binding("g,home", "first_line", "Top", show=False, id="detail.top",
+        Binding("g,home", "first", "Top", show=False, id="detail.top",
                 tooltip="Move to the first line"),
-        Binding("G,end", "last_line", "Bottom", show=False, id="detail.bottom",
+        Binding("G,end", "last", "Bottom", show=False, id="detail.bottom",
                 tooltip="Move to the last line"),
         Binding("y", "copy_event", "Copy event", id="detail.copy-event",
                 tooltip="Copy the whole event as pretty JSON"),
@@ -357,9 +358,6 @@ class DetailView(ScrollView, can_focus=True):
 
     # ----- cursor -------------------------------------------------------------------------------
 
-    def _page_lines(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
     def move_cursor(self, index: int) -> None:
         """Put the cursor on line ``index`` (clamped), scrolling it into view."""
         index = max(0, min(index, self.line_count - 1))
@@ -369,40 +367,10 @@ class DetailView(ScrollView, can_focus=True):
             self.refresh_line(old + 1)
             self.refresh_line(index + 1)
             self.refresh_line(round(self.scroll_y))  # the title shows the cursor's path
-        page = self._page_lines()
-        top = round(self.scroll_y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index > top + page - 1:
-            self.scroll_to(y=index - page + 1, animate=False)
+        self._keep_in_view()
 
-    def action_cursor_down(self) -> None:
-        """Move to the next line."""
-        self.move_cursor(self._cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        """Move to the previous line."""
-        self.move_cursor(self._cursor - 1)
-
-    def action_page_down(self) -> None:
-        """Move one page down."""
-        page = self._page_lines()
-        self.scroll_to(y=round(self.scroll_y) + page, animate=False)
-        self.move_cursor(self._cursor + page)
-
-    def action_page_up(self) -> None:
-        """Move one page up."""
-        page = self._page_lines()
-        self.scroll_to(y=max(0, round(self.scroll_y) - page), animate=False)
-        self.move_cursor(self._cursor - page)
-
-    def action_first_line(self) -> None:
-        """Move to the first line."""
-        self.move_cursor(0)
-
-    def action_last_line(self) -> None:
-        """Move to the last line formatted so far."""
-        self.move_cursor(self.line_count - 1)
+    def _cursor_count(self) -> int:
+        return self.line_count
 
     # ----- requests -----------------------------------------------------------------------------
 

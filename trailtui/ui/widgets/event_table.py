@@ -39,6 +39,7 @@ from textual.strip import Strip
 
 from trailtui.engine.columns import Column
 from trailtui.engine.textsafe import safe_text
+from trailtui.ui.widgets.cursor import CursorKeys
 
 __all__ = ["Column", "EventTable", "TableModel"]
 
@@ -79,7 +80,7 @@ SORT_ROOM = 2
 MARK_BULLET = "•"
 
 
-class EventTable(ScrollView, can_focus=True):
+class EventTable(CursorKeys, ScrollView, can_focus=True):
     """A keyboard-driven table over a :class:`TableModel`, fast at a million rows.
 
     | Key | Action |
@@ -102,9 +103,9 @@ class EventTable(ScrollView, can_focus=True):
                 tooltip="Move one screen down"),
         Binding("pageup", "page_up", "Page up", show=False, id="eventtable.page-up",
                 tooltip="Move one screen up"),
-        Binding("g,home", "first_row", "Top", show=False, id="eventtable.top",
+        Binding("g,home", "first", "Top", show=False, id="eventtable.top",
                 tooltip="Move to the first row"),
-        Binding("G,end", "last_row", "Bottom", show=False, id="eventtable.bottom",
+        Binding("G,end", "last", "Bottom", show=False, id="eventtable.bottom",
                 tooltip="Move to the last row"),
         Binding("h,left", "cursor_left", "Column left", show=False, id="eventtable.column-left",
                 tooltip="Move the column cursor left (sort acts on it)"),
@@ -245,7 +246,7 @@ class EventTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._model: TableModel = _NoRows()
-        self._cursor_row = 0
+        self._cursor = 0
         self._cursor_column = 0
         self._widths: list[int] = []
         self._offsets: list[int] = []
@@ -265,6 +266,9 @@ class EventTable(ScrollView, can_focus=True):
         """The view being shown."""
         return self._model
 
+    def _cursor_count(self) -> int:
+        return len(self._model)
+
     @property
     def row_count(self) -> int:
         """Rows in the current view."""
@@ -273,7 +277,7 @@ class EventTable(ScrollView, can_focus=True):
     @property
     def cursor_row(self) -> int:
         """View position of the cursor row (0 when the view is empty)."""
-        return self._cursor_row
+        return self._cursor
 
     @cursor_row.setter
     def cursor_row(self, pos: int) -> None:
@@ -284,7 +288,7 @@ class EventTable(ScrollView, can_focus=True):
         """Row id of the event under the cursor, or None when the view is empty."""
         if not len(self._model):
             return None
-        return self._model.row_id(self._cursor_row)
+        return self._model.row_id(self._cursor)
 
     @property
     def cursor_column(self) -> int:
@@ -318,7 +322,7 @@ class EventTable(ScrollView, can_focus=True):
         ``model.position_of`` when the model offers it), on the same screen line where possible.
         Otherwise the cursor keeps its position, clamped to the new length.
         """
-        old_pos = self._cursor_row
+        old_pos = self._cursor
         old_id = self.cursor_row_id
         wanted_id = select_row_id if select_row_id is not None else old_id
         screen_line = old_pos - round(self.scroll_y)
@@ -337,13 +341,13 @@ class EventTable(ScrollView, can_focus=True):
                 found = old_pos
             if found is not None:
                 new_pos = found
-        self._cursor_row = new_pos
+        self._cursor = new_pos
         self._cursor_column = max(0, min(self._cursor_column, len(model.columns) - 1))
         self.virtual_size = Size(self._total_width, count + 1)
         if self.is_mounted:
-            page = self._page_rows()
+            page = self._page()
             self.scroll_to(y=max(0, new_pos - max(0, min(screen_line, page - 1))), animate=False)
-            self._scroll_cursor_into_view()
+            self._keep_in_view()
         self.refresh()
         if (count == 0) != (old_id is None):
             self.refresh_bindings()
@@ -393,14 +397,14 @@ class EventTable(ScrollView, can_focus=True):
         """Put the cursor on view position ``pos`` (clamped), scrolling it into view."""
         count = len(self._model)
         pos = max(0, min(pos, count - 1))
-        old = self._cursor_row
+        old = self._cursor
         if pos == old:
-            self._scroll_cursor_into_view()
+            self._keep_in_view()
             return
-        self._cursor_row = pos
+        self._cursor = pos
         self.refresh_line(old + 1)
         self.refresh_line(pos + 1)
-        self._scroll_cursor_into_view()
+        self._keep_in_view()
         self.post_message(self.CursorMoved(pos, self._model.row_id(pos), self))
 
     def move_column(self, index: int) -> None:
@@ -421,25 +425,13 @@ class EventTable(ScrollView, can_focus=True):
         elif right > self.scroll_x + view_width:
             self.scroll_to(x=min(left, right - view_width), animate=False)
 
-    def _page_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_cursor_into_view(self) -> None:
-        page = self._page_rows()
-        top = round(self.scroll_y)
-        pos = self._cursor_row
-        if pos < top:
-            self.scroll_to(y=pos, animate=False)
-        elif pos > top + page - 1:
-            self.scroll_to(y=pos - page + 1, animate=False)
-
     # ----- marks --------------------------------------------------------------------------------
 
     def toggle_mark(self, pos: Optional[int] = None) -> None:
         """Mark the row at ``pos`` (default: the cursor row), or unmark it if it was marked."""
         if not len(self._model):
             return
-        pos = self._cursor_row if pos is None else pos
+        pos = self._cursor if pos is None else pos
         row_id = self._model.row_id(pos)
         if row_id in self.marked:
             self.marked.discard(row_id)
@@ -463,34 +455,6 @@ class EventTable(ScrollView, can_focus=True):
         if action in ("sort", "sort_descending", "toggle_mark", "select") and not len(self._model):
             return None
         return True
-
-    def action_cursor_down(self) -> None:
-        """Move to the next row."""
-        self.move_cursor(self._cursor_row + 1)
-
-    def action_cursor_up(self) -> None:
-        """Move to the previous row."""
-        self.move_cursor(self._cursor_row - 1)
-
-    def action_page_down(self) -> None:
-        """Move one page down, keeping the cursor on the same screen line."""
-        page = self._page_rows()
-        self.scroll_to(y=round(self.scroll_y) + page, animate=False)
-        self.move_cursor(self._cursor_row + page)
-
-    def action_page_up(self) -> None:
-        """Move one page up, keeping the cursor on the same screen line."""
-        page = self._page_rows()
-        self.scroll_to(y=max(0, round(self.scroll_y) - page), animate=False)
-        self.move_cursor(self._cursor_row - page)
-
-    def action_first_row(self) -> None:
-        """Move to the first row."""
-        self.move_cursor(0)
-
-    def action_last_row(self) -> None:
-        """Move to the last row."""
-        self.move_cursor(len(self._model) - 1)
 
     def action_cursor_left(self) -> None:
         """Move the column cursor left."""
@@ -516,7 +480,7 @@ class EventTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         """Open the cursor row."""
         if len(self._model):
-            pos = self._cursor_row
+            pos = self._cursor
             self.post_message(self.RowActivated(pos, self._model.row_id(pos), self))
 
     def _request_sort(self, descending: bool) -> None:
@@ -568,7 +532,7 @@ class EventTable(ScrollView, can_focus=True):
             self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._scroll_cursor_into_view()
+        self._keep_in_view()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -643,7 +607,7 @@ class EventTable(ScrollView, can_focus=True):
         return strip
 
     def _row_strip(self, pos: int) -> tuple[Strip, Style]:
-        is_cursor = pos == self._cursor_row
+        is_cursor = pos == self._cursor
         row_id = self._model.row_id(pos)
         is_marked = row_id in self.marked
         key = (pos, is_cursor, is_marked)

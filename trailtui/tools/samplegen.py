@@ -7,7 +7,7 @@ credentials are minted by visible ``AssumeRole*`` events before their first use,
 session pivots have something to find. ``incident=True`` embeds a Wareville-style S3 incident (see
 ``INCIDENT``). The same arguments always give the same records, byte for byte once serialised.
 
-``write(path, n, shape, ...)`` writes them in one of ``SHAPES``; ``python -m trailtui.engine.samplegen``
+``write(path, n, shape, ...)`` writes them in one of ``SHAPES``; ``python -m trailtui.tools.samplegen``
 is the command-line front end. This module only needs the standard library and orjson.
 """
 
@@ -1582,8 +1582,8 @@ def _write_digests(base: Path, org: Optional[str], deliveries: dict, aux: random
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """``python -m trailtui.engine.samplegen --events N --shape SHAPE --out PATH [--seed S] [--incident]``."""
-    parser = argparse.ArgumentParser(prog="python -m trailtui.engine.samplegen",
+    """``python -m trailtui.tools.samplegen --events N --shape SHAPE --out PATH [--seed S] [--incident]``."""
+    parser = argparse.ArgumentParser(prog="python -m trailtui.tools.samplegen",
                                      description="Write deterministic, realistic CloudTrail sample data.")
     parser.add_argument("--events", type=int, required=True, help="how many records to generate")
     parser.add_argument("--shape", choices=SHAPES, default="records", help="output shape (default: records)")
