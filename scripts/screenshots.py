@@ -19,25 +19,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from trailtui.ui.app import TrailApp  # noqa: E402
+from trailtui.ui.pilot import settle  # noqa: E402
 
 SAMPLE = REPO / "samples" / "cloudtrail_log.json"
 OUT = REPO / "screenshots"
-WORK_GROUPS = ("load", "filter")
+
 
 PROJECTION = (
     '.Records[] | select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=="wareville-care4wares")'
     ' | [.eventTime, .eventName, .userIdentity.userName // "N/A",.requestParameters.bucketName // "N/A",'
     ' .requestParameters.key // "N/A", .sourceIPAddress // "N/A"]'
 )
-
-
-async def settle(app: TrailApp, pilot) -> None:
-    for _ in range(400):
-        busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
-        if not busy and app.main_screen is not None and not app.main_screen.is_loading:
-            break
-        await pilot.pause(0.05)
-    await pilot.pause(0.3)
 
 
 def to_png(svg: Path) -> Path:
@@ -57,7 +49,7 @@ async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
     written: list[Path] = []
     app = TrailApp(paths=[str(SAMPLE)])
     async with app.run_test(size=size) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, after=0.3)
         screen = app.main_screen
 
         def save(name: str) -> None:
@@ -69,18 +61,18 @@ async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
 
         bar = screen.query_one(FilterBar)
         bar.value = PROJECTION
-        await settle(app, pilot)
+        await settle(app, pilot, after=0.3)
         screen.query_one(EventTable).focus()
         save("filter-projection")
 
         bar.value = '.userIdentity.userName == "glitch"'
-        await settle(app, pilot)
+        await settle(app, pilot, after=0.3)
         table = screen.query_one(EventTable)
         table.focus()
         for _ in range(3):
             await pilot.press("down")
         await pilot.press("i")
-        await settle(app, pilot)
+        await settle(app, pilot, after=0.3)
         save("pivot-ip")
 
         await pilot.press("enter")

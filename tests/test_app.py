@@ -12,26 +12,11 @@ from trailtui.engine.query import compile_query
 from trailtui.ui.state import ViewState
 from trailtui.ui.app import TrailApp
 from trailtui.ui.widgets.event_table import EventTable
+from trailtui.ui.pilot import settle, type_text
 from trailtui.ui.widgets.filter_bar import FilterBar
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "cloudtrail_log.json"
-WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export")
-
-
-async def settle(app: TrailApp, pilot) -> None:
-    """Wait until the app's own workers are done (the directory tree's worker never finishes)."""
-    for _ in range(400):
-        busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
-        if not busy and app.main_screen is not None and not app.main_screen.is_loading:
-            break
-        await pilot.pause(0.05)
-    await pilot.pause(0.05)
-
-
-async def type_text(pilot, text: str) -> None:
-    for char in text:
-        await pilot.press("space" if char == " " else char)
 
 
 def sample_records() -> list[dict]:
