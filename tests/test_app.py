@@ -297,3 +297,25 @@ async def test_column_chooser_adds_a_jq_path_column(sample: Path) -> None:
             record = screen.session.record(table.model.row_id(pos))
             bucket = (record.get("requestParameters") or {}).get("bucketName")
             assert table.model.cells(pos)[-1] == (bucket if isinstance(bucket, str) else "")
+
+
+async def test_a_boolean_filter_selects_and_R_flips_it_to_columns(sample: Path) -> None:
+    """`.readOnly` yields only booleans on the sample: the screen selects; R shows it as a column instead."""
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        screen = app.main_screen
+        await pilot.press("slash")
+        await type_text(pilot, ".readOnly")
+        await settle(app, pilot)
+        table = screen.query_one(EventTable)
+        read_only = sum(1 for r in sample_records() if r.get("readOnly") is True)
+        assert table.row_count == read_only < len(sample_records())
+        status = str(screen.query_one("#status").render())
+        assert "read as selection (auto)" in status
+        table.focus()
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert table.row_count == len(sample_records())
+        assert [c.label for c in table.model.columns] == [".readOnly"]
+        assert "read as columns" in str(screen.query_one("#status").render())

@@ -184,8 +184,10 @@ def _run_query(options: argparse.Namespace) -> int:
     try:
         if query.mode == "root":
             return _emit_root(session, query, within, options, out)
-        # `.Records[] | .x == 1` prints every event's boolean in jq (false included): nothing is filtered out.
-        select = not (query.records_form and query.kind == "boolean")
+        # Printing like jq, `.Records[] | .x == 1` prints every event's boolean (false included): nothing is
+        # filtered out. With --format, the filter is read as everywhere else (a selection when it yields
+        # only booleans), so `.Records[] | .x == 1` and `.x == 1` give the same rows.
+        select = not (options.format is None and query.records_form and (query.kind == "boolean" or query.reading_open))
         view = session.view(query, sort=sort, columns=columns, within=within, select=select)
         assert view is not None  # nothing cancels a headless run
         if view.result.errors:

@@ -25,7 +25,7 @@ from . import jq
 from .columns import value_cells
 from .errors import QueryError
 from .jq import ast
-from .planner import PAny, Plan, _comma_items, and_plans, is_boolean, plan_of
+from .planner import PAny, Plan, _comma_items, and_plans, is_boolean
 from .prelude import PRELUDE
 from .unparse import UnparseError, unparse
 
@@ -154,6 +154,10 @@ class EventQuery:
     selection_only: bool = False
     """True when ``match`` is exactly the selection conditions (so an exact, complete plan can replace it)."""
     ast: Any = None
+    flippable: bool = False
+    """True when the filter can be read either way (a selection of events or a projection)."""
+    reading_open: bool = False
+    """True when only running the filter can tell whether it selects or projects (see ``compile_query``)."""
     records_form: bool = False
     """True for ``.Records[] | ...`` programs: headless output then follows jq for every event."""
 
@@ -169,8 +173,14 @@ def _compile_part(node: ast.Node, text: str) -> Any:
         return None
 
 
-def compile_query(text: str) -> EventQuery:
+def compile_query(text: str, reading: Optional[str] = None) -> EventQuery:
     """Compile a filter typed in the filter bar or given to ``trailtui query -f``.
+
+    ``reading`` forces how a per-event filter that is not an explicit ``select`` is read: ``"select"``
+    (its outputs are conditions: an event with a ``true`` output is shown) or ``"project"`` (its outputs
+    are the table's cells). By default a filter whose last stage is a comparison, ``and``/``or`` or a
+    boolean builtin is a selection, a constructor or ``@format`` a projection, and anything else is left
+    open (``reading_open``) for the session to decide from what it yields.
 
     Raises :class:`QueryError` with the position and reason of a syntax error or an unsupported construct.
     """
@@ -227,25 +237,31 @@ def compile_query(text: str) -> EventQuery:
         selects += 1
     conditions = [stage.args[0] for stage in display[:selects]]
     rest = display[selects:]
+    constructor = len(rest) == 1 and isinstance(rest[0], (ast.ArrayCons, ast.ObjectCons))
+    could_select = bool(rest) and not constructor and query.fmt is None and header is None
+    syntactic = could_select and not conditions and is_boolean(rest[-1])
+    query.reading_open = could_select and reading is None and not syntactic
+    query.flippable = could_select
     if not rest:
         query.kind = "select"
         query.plan = and_plans(conditions)
         query.match = _compile_part(_join(display), source)
         query.selection_only = True
-    elif not conditions and is_boolean(rest[-1]):
-        # `.eventName == "X"`, `(.errorCode // "") | test("Denied")`: yields booleans, an implicit select.
+    elif could_select and (reading == "select" or (reading is None and syntactic)):
+        # `.eventName == "X"`, `(.errorCode // "") | test("Denied")`: yields booleans, an implicit select
+        # (for other shapes, the session decides from what the filter yields; see Session.view).
         condition = _join(rest)
         query.kind = "boolean"
-        query.plan = plan_of(condition)
-        query.match = _compile_part(condition, source)
-        query.selection_only = True
+        query.plan = and_plans([*conditions, condition])
+        query.match = _compile_part(_join(display), source)
+        query.selection_only = not conditions
     else:
         query.kind = "project"
         query.plan = and_plans(conditions)
         projection = _join(rest)
         query.columns = header if header is not None else _column_labels(rest[-1], source)
         query.projection = _compile_part(projection, source)
-        if len(rest) == 1 and isinstance(rest[0], (ast.ArrayCons, ast.ObjectCons)):
+        if constructor:
             # A constructor yields exactly one value (or an error): matching is the selection alone.
             query.match = _compile_part(_join(display[:selects]), source) if selects else None
             query.selection_only = True
@@ -303,8 +319,10 @@ def event_outputs(query: EventQuery, record: Any) -> Iterator[Any]:
         yield record
         return
     if query.kind == "boolean" and not query.records_form:
-        if any(value is True for value in query.body.run(record)):
-            yield record
+        # As jq's `select(E)`: the event once per `true` that E yields.
+        for value in query.body.run(record):
+            if value is True:
+                yield record
         return
     yield from query.body.run(record)
 

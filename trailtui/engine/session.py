@@ -82,6 +82,11 @@ class View:
         return [column.label for column in self.columns]
 
     @property
+    def reading(self) -> str:
+        """``select`` when the filter chose events (explicitly or by yielding booleans), else ``project``."""
+        return "project" if self.query.kind == "project" else "select"
+
+    @property
     def elapsed_ms(self) -> float:
         """Time to select and sort the rows."""
         return self.result.elapsed * 1000 + self.sort_ms
@@ -194,6 +199,7 @@ class Session:
         within: Optional[Sequence[int]] = None,
         cancelled: Cancelled = None,
         select: bool = True,
+        reading: Optional[str] = None,
     ) -> Optional[View]:
         """Select, sort and lay out the events a filter asks for.
 
@@ -202,9 +208,19 @@ class Session:
         Returns None when ``cancelled()`` became true. Root-mode (aggregate) filters have no rows: use
         :meth:`run_root`. ``select=False`` keeps every event (the program's outputs are printed, not used
         to select: ``trailtui query`` with ``.Records[] | .readOnly`` prints every event's boolean).
+
+        ``reading`` forces ``"select"`` or ``"project"`` (see :func:`~trailtui.engine.query.compile_query`).
+        Otherwise a filter whose shape does not say is read by what it yields: when every output over the
+        events is ``true`` or ``false`` it selects the events with a ``true`` (as ``select(F)`` would), else
+        its outputs are the columns.
         """
-        if isinstance(query, str):
-            query = compile_query(query)
+        if isinstance(query, str) or (reading is not None and query.reading_open):
+            query = compile_query(query if isinstance(query, str) else query.text, reading)
+        if select and query.reading_open and query.mode == "events":
+            decided = self.decide_reading(query, n, within, cancelled)
+            if decided is None:
+                return None
+            query = compile_query(query.text, decided)
         if query.mode == "root":
             raise UsageError(
                 "this filter uses .Records as a whole (an aggregate)",
@@ -227,6 +243,30 @@ class Session:
                 return None
             rows = sorted_rows
         return View(self, query, rows, columns, result, sort, (time.perf_counter() - started) * 1000)
+
+    def decide_reading(
+        self, query: EventQuery, n: Optional[int] = None, within: Optional[Sequence[int]] = None,
+        cancelled: Cancelled = None,
+    ) -> Optional[str]:
+        """``select`` when every value the filter yields over the events is a boolean, else ``project``.
+
+        Stops at the first value that is not a boolean, so a projection costs a few events; a filter that
+        yields only booleans is run on every event (None when cancelled). Events that raise are skipped.
+        """
+        rows: Sequence[int] = range(len(self.backend) if n is None else n) if within is None else within
+        program = query.body
+        for start in range(0, len(rows), 4096):
+            if cancelled is not None and cancelled():
+                return None
+            block = rows[start : start + 4096]
+            for record in self.backend.records(block):
+                try:
+                    for value in program.run(record):
+                        if value is not True and value is not False:
+                            return "project"
+                except jq.JqRuntimeError:
+                    continue
+        return "select"
 
     def sorted_rows(
         self, rows: Sequence[int], sort: Sort, columns: Sequence[Column], query: Optional[EventQuery],

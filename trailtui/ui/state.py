@@ -26,6 +26,8 @@ class ViewState:
     sort: Sort = Sort()
     columns: Optional[tuple[Column, ...]] = None
     """Columns the user chose (None: the default, or the projection's)."""
+    reading: Optional[str] = None
+    """``select`` or ``project`` when the user flipped how the filter is read (None: by what it yields)."""
     selected: Optional[int] = None
     """The event (backend row) to put the cursor on when this state is shown again."""
     crumb: str = ""
@@ -48,7 +50,9 @@ class ViewState:
 
     def same_question(self, other: "ViewState") -> bool:
         """True when both states ask for the same rows in the same order and layout."""
-        return (self.filter_text, self.sort, self.columns) == (other.filter_text, other.sort, other.columns)
+        return (self.filter_text, self.sort, self.columns, self.reading) == (
+            other.filter_text, other.sort, other.columns, other.reading
+        )
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ class MainScreen(Screen):
         Binding("escape", "escape", "Cancel", tooltip="Cancel a running load; clear marks", show=False, id="escape"),
         Binding("question_mark", "help", "Help", tooltip="All keys and the filter language", id="help"),
         Binding("q", "quit", "Quit", tooltip="Leave trailtui", id="quit"),
+        Binding("R", "flip_reading", "Select ↔ columns", show=False, id="flip-reading",
+                tooltip="Read the filter the other way: as a selection of events, or as the table's columns"),
     ]
 
     AUTO_FOCUS = "#table"
@@ -294,7 +296,8 @@ class MainScreen(Screen):
         worker = get_current_worker()
         try:
             view = self.session.view(
-                state.filter_text, sort=state.sort, columns=state.columns, n=n, cancelled=lambda: worker.is_cancelled
+                state.filter_text, sort=state.sort, columns=state.columns, n=n, reading=state.reading,
+                cancelled=lambda: worker.is_cancelled,
             )
         except QueryError as err:
             self.post_message(FilterFailed(generation, state.filter_text, err.pos, err.reason))
@@ -539,6 +542,16 @@ class MainScreen(Screen):
         jq_cmd, tt = self.command_line()
         self.post_message(CopyReady(f"{jq_cmd}\n{tt}\n", 2, "txt"))
 
+    def action_flip_reading(self) -> None:
+        """Read the filter the other way (a selection ↔ the table's columns), when both readings exist."""
+        view = self.view
+        if view is None or not view.query.flippable:
+            self.notify("This filter reads only one way: an explicit select, a constructor or an @format",
+                        severity="warning", markup=False)
+            return
+        other = "project" if view.reading == "select" else "select"
+        self.state = replace(self.state, reading=other, selected=self.selected_row())
+
     # -- other actions -----------------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
@@ -604,6 +617,9 @@ class MainScreen(Screen):
             parts.append(f"{len(table.marked):,} marked")
         if self.view is not None:
             parts.append(f"filter {self.view.elapsed_ms:,.0f} ms")
+            if self.view.query.flippable:
+                how = "selection" if self.view.reading == "select" else "columns"
+                parts.append(f"read as {how}{'' if self.state.reading else ' (auto)'} · R flips")
         parts.append(" › ".join(self.crumbs))
         if self.state.note:
             parts.append(self.state.note)
