@@ -72,7 +72,41 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from .tools import samplegen
 
         return samplegen.main(args[1:]) or 0
+    try:
+        _check_app_args(args)
+    except UsageError as exc:
+        _report(exc)
+        return 2
     return app_main(args)
+
+
+COMMANDS = ("query", "generate")
+_GLOB = set("*?[")
+
+
+def _check_app_args(args: list[str]) -> None:
+    """Refuse what would start the full-screen app by mistake: a mistyped command, or no terminal.
+
+    A first word that is neither a command nor an existing path (nor a glob, nor ``-``) is a usage error —
+    ``trailtui hunt FILE`` must not open FILE in the app. Without a terminal on stdin and stdout (a pipe,
+    cron, CI) the app cannot run: say so and point to ``trailtui query``.
+    """
+    import os
+
+    first = next((a for a in args if not a.startswith("-") or a == "-"), None)
+    if first is not None and first == (args[0] if args else None) and first != "-":
+        if not os.path.lexists(first) and not (_GLOB & set(first)):
+            raise UsageError(
+                f"{first!r} is neither a command ({', '.join(COMMANDS)}) nor an existing path",
+                "usage: trailtui [PATH ...] to open the app, trailtui query PATH ... for scripts",
+            )
+    if any(a in ("-h", "--help", "--version") for a in args):
+        return
+    if not sys.stdout.isatty() or ("-" not in args and not sys.stdin.isatty()):
+        raise UsageError(
+            "the app needs a terminal, and stdin or stdout is not one",
+            "for scripts and pipes use `trailtui query PATH -f FILTER` (see trailtui query --help)",
+        )
 
 
 def app_main(args: list[str]) -> int:
@@ -93,7 +127,10 @@ def app_main(args: list[str]) -> int:
     stdin_data = None
     if "-" in options.paths:
         stdin_data = sys.stdin.buffer.read()
-        _reopen_tty_stdin()
+        if not _reopen_tty_stdin():
+            _report(UsageError("no terminal to read keys from after reading stdin",
+                               "use `trailtui query - -f FILTER` in a pipe"))
+            return 2
     from .ui.app import TrailApp
 
     app = TrailApp(paths=options.paths, initial_filter=options.program or "", stdin_data=stdin_data)
@@ -101,16 +138,17 @@ def app_main(args: list[str]) -> int:
     return app.return_code or 0
 
 
-def _reopen_tty_stdin() -> None:
-    """After reading piped events from stdin, give the UI the terminal back for keys."""
+def _reopen_tty_stdin() -> bool:
+    """After reading piped events from stdin, give the UI the terminal back for keys (False: none)."""
     import os
 
     try:
         fd = os.open("/dev/tty", os.O_RDONLY)
     except OSError:
-        return
+        return False
     os.dup2(fd, 0)
     os.close(fd)
+    return True
 
 
 def _warn(message: str) -> None:
