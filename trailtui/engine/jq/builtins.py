@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .compiler import (EMPTY, Code, Closure, code_from_opt, const_code, invalid_path, pipe_code,
                        real_paths, value_paths, _recurse_paths, _recurse_values)
+from .context import current
 from .errors import JqRuntimeError
 from .paths import delpaths, getpath, index, iter_values, setpath
 from .values import (compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy,
@@ -875,19 +876,38 @@ def _paths1(v, env, args):
                 yield list(p)
 
 
-@genfn("debug", 0, paths=lambda p, v, env, a: ((p, v),))
+def _debug_line(msg: Any) -> str:
+    return '["DEBUG:",' + dumps(msg) + "]"
+
+
 def _debug0(v, env, args):
+    current().on_debug(_debug_line(v))
     return (v,)
 
 
-@genfn("debug", 1, paths=lambda p, v, env, a: ((p, v),))
 def _debug1(v, env, args):
-    for _ in args[0].run(v, env):
-        pass
+    sink = current().on_debug
+    for m in args[0].run(v, env):  # jq: def debug(msg): (msg | debug | empty), .;
+        sink(_debug_line(m))
     return (v,)
 
 
-genfn("stderr", 0, paths=lambda p, v, env, a: ((p, v),))(lambda v, env, a: (v,))
+def _stderr(v, env, args):
+    current().on_stderr(v if type(v) is str else dumps(v))
+    return (v,)
+
+
+def _side_effect_paths(effect: Callable) -> Callable:
+    """Path mode of a builtin that outputs its input after a side effect: the path is unchanged."""
+    def paths(p, v, env, args):
+        effect(v, env, args)
+        return ((p, v),)
+    return paths
+
+
+genfn("debug", 0, paths=_side_effect_paths(_debug0))(_debug0)
+genfn("debug", 1, paths=_side_effect_paths(_debug1))(_debug1)
+genfn("stderr", 0, paths=_side_effect_paths(_stderr))(_stderr)
 
 
 @genfn("sub", 2)
@@ -1033,10 +1053,15 @@ def parse_json_text(s: str) -> Any:
     if t in ("nan", "NaN", "-nan", "-NaN"):
         return math.nan
     try:
-        return json.loads(s, parse_constant=_bad_const)
+        return json.loads(s, parse_constant=_bad_const, parse_int=_json_int)
     except (ValueError, RecursionError) as e:
         msg = str(e).split(":")[0]
         raise JqRuntimeError(f"{msg} (while parsing '{s}')")
+
+
+def _json_int(text: str) -> Any:
+    """An integer token of JSON text: exact, and ``-0`` kept as negative zero (as jq does)."""
+    return -0.0 if text == "-0" else int(text)
 
 
 def _bad_const(name: str) -> Any:
@@ -1052,7 +1077,10 @@ def _tonumber(v):
         import re
         if re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", v):
             if re.fullmatch(r"[-+]?[0-9]+", v):
-                return norm_num(int(v)) if len(v) < 300 else float(v)
+                # jq 1.8 keeps an integer literal exact (until arithmetic); "-0" stays negative zero
+                if v.lstrip("+-").strip("0") == "":
+                    return -0.0 if v.startswith("-") else 0
+                return int(v) if len(v) < 4000 else float(v)
             f = float(v)
             return f
         if v in ("nan", "-nan", "NaN", "-NaN"):
@@ -1349,7 +1377,7 @@ def _bsearch(v, target):
 
 valfn("have_literal_numbers")(lambda v: True)
 valfn("have_decnum")(lambda v: True)
-valfn("input_filename")(lambda v: None)
+valfn("input_filename")(lambda v: current().filename)
 valfn("input_line_number")(lambda v: 0)
 valfn("now")(lambda v: time.time())
 valfn("env")(lambda v: dict(os.environ))

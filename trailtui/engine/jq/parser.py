@@ -56,9 +56,10 @@ class _Lexer:
                 if c in " \t\r\n":
                     i += 1
                 elif c == "#":
+                    # a comment ends at a newline not escaped by a backslash (\ CR LF continues it too)
                     while i < n and src[i] != "\n":
                         if src[i] == "\\" and i + 1 < n:
-                            i += 1
+                            i += 2 if src.startswith("\r\n", i + 1) else 1
                         i += 1
                 else:
                     break
