@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from .compiler import (EMPTY, Code, Closure, code_from_opt, const_code, invalid_path, pipe_code,
                        real_paths, value_paths, _recurse_paths, _recurse_values)
+from .context import current
 from .errors import JqRuntimeError
 from .paths import delpaths, getpath, index, iter_values, setpath
 from .values import (compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy,
@@ -479,18 +480,19 @@ def _limit_paths(p, v, env, args):
 genfn("limit", 2, paths=_limit_paths)(_limit_run)
 
 
-def _skip_run(v, env, args):
+def _skip(v, env, args, source):
     for n in args[0].run(v, env):
         if n < 0:
             raise JqRuntimeError("skip doesn't support negative count")
         i = 0
-        for x in args[1].run(v, env):
+        for x in source(v, env):
             if i >= n:
                 yield x
             i += 1
 
 
-genfn("skip", 2)(_skip_run)
+genfn("skip", 2, paths=lambda p, v, env, args: _skip(v, env, args, lambda v, e: value_paths(args[1])(p, v, e)))(
+    lambda v, env, args: _skip(v, env, args, args[1].run))
 
 
 def _first_run(v, env, args):
@@ -515,29 +517,24 @@ def _last_run(v, env, args):
     return () if r is EMPTY else (r,)
 
 
-def _last_paths(p, v, env, args):
-    r = EMPTY
-    for r in value_paths(args[0])(p, v, env):
-        pass
-    return () if r is EMPTY else (r,)
+# jq 1.8 defines last(f) as a reduce, which is not a path expression
+genfn("last", 1)(_last_run)
 
 
-genfn("last", 1, paths=_last_paths)(_last_run)
-
-
-def _nth_run(v, env, args):
+def _nth(v, env, args, source):
     for n in args[0].run(v, env):
         if n < 0:
             raise JqRuntimeError("nth doesn't support negative indices")
         i = 0
-        for x in args[1].run(v, env):
+        for x in source(v, env):
             if i >= n:
                 yield x
                 break
             i += 1
 
 
-genfn("nth", 2)(_nth_run)
+genfn("nth", 2, paths=lambda p, v, env, args: _nth(v, env, args, lambda v, e: value_paths(args[1])(p, v, e)))(
+    lambda v, env, args: _nth(v, env, args, args[1].run))
 
 
 @genfn("isempty", 1)
@@ -879,19 +876,38 @@ def _paths1(v, env, args):
                 yield list(p)
 
 
-@genfn("debug", 0, paths=lambda p, v, env, a: ((p, v),))
+def _debug_line(msg: Any) -> str:
+    return '["DEBUG:",' + dumps(msg) + "]"
+
+
 def _debug0(v, env, args):
+    current().on_debug(_debug_line(v))
     return (v,)
 
 
-@genfn("debug", 1, paths=lambda p, v, env, a: ((p, v),))
 def _debug1(v, env, args):
-    for _ in args[0].run(v, env):
-        pass
+    sink = current().on_debug
+    for m in args[0].run(v, env):  # jq: def debug(msg): (msg | debug | empty), .;
+        sink(_debug_line(m))
     return (v,)
 
 
-genfn("stderr", 0, paths=lambda p, v, env, a: ((p, v),))(lambda v, env, a: (v,))
+def _stderr(v, env, args):
+    current().on_stderr(v if type(v) is str else dumps(v))
+    return (v,)
+
+
+def _side_effect_paths(effect: Callable) -> Callable:
+    """Path mode of a builtin that outputs its input after a side effect: the path is unchanged."""
+    def paths(p, v, env, args):
+        effect(v, env, args)
+        return ((p, v),)
+    return paths
+
+
+genfn("debug", 0, paths=_side_effect_paths(_debug0))(_debug0)
+genfn("debug", 1, paths=_side_effect_paths(_debug1))(_debug1)
+genfn("stderr", 0, paths=_side_effect_paths(_stderr))(_stderr)
 
 
 @genfn("sub", 2)
@@ -985,8 +1001,13 @@ def _has(v, k):
     raise JqRuntimeError(f"Cannot check whether {type_name(v)} has a {type_name(k)} key")
 
 
+def _kind(v: Any) -> Any:
+    """jq's value kind, where true and false are different kinds (``false | contains(true)`` errors)."""
+    return v if type(v) is bool else type_name(v)
+
+
 def contains(a: Any, b: Any) -> bool:
-    if type_name(a) != type_name(b):
+    if _kind(a) != _kind(b):
         raise JqRuntimeError(f"{desc(a)} and {desc(b)} cannot have their containment checked")
     return _contains(a, b)
 
@@ -1032,10 +1053,15 @@ def parse_json_text(s: str) -> Any:
     if t in ("nan", "NaN", "-nan", "-NaN"):
         return math.nan
     try:
-        return json.loads(s, parse_constant=_bad_const)
+        return json.loads(s, parse_constant=_bad_const, parse_int=_json_int)
     except (ValueError, RecursionError) as e:
         msg = str(e).split(":")[0]
         raise JqRuntimeError(f"{msg} (while parsing '{s}')")
+
+
+def _json_int(text: str) -> Any:
+    """An integer token of JSON text: exact, and ``-0`` kept as negative zero (as jq does)."""
+    return -0.0 if text == "-0" else int(text)
 
 
 def _bad_const(name: str) -> Any:
@@ -1051,7 +1077,10 @@ def _tonumber(v):
         import re
         if re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", v):
             if re.fullmatch(r"[-+]?[0-9]+", v):
-                return norm_num(int(v)) if len(v) < 300 else float(v)
+                # jq 1.8 keeps an integer literal exact (until arithmetic); "-0" stays negative zero
+                if v.lstrip("+-").strip("0") == "":
+                    return -0.0 if v.startswith("-") else 0
+                return int(v) if len(v) < 4000 else float(v)
             f = float(v)
             return f
         if v in ("nan", "-nan", "NaN", "-NaN"):
@@ -1348,7 +1377,7 @@ def _bsearch(v, target):
 
 valfn("have_literal_numbers")(lambda v: True)
 valfn("have_decnum")(lambda v: True)
-valfn("input_filename")(lambda v: None)
+valfn("input_filename")(lambda v: current().filename)
 valfn("input_line_number")(lambda v: 0)
 valfn("now")(lambda v: time.time())
 valfn("env")(lambda v: dict(os.environ))
@@ -1451,14 +1480,23 @@ def _wrap_math(name, fn):
     valfn(name)(f)
 
 
-def _rint(x):
-    return float(round(x)) if math.isfinite(x) else x
+def _signed_int(f):
+    """An integer-rounding function of C's libm: the result keeps the sign of ``x`` (``-0``)."""
+    def g(x):
+        if not math.isfinite(x):
+            return x
+        return math.copysign(float(f(x)), x)
+    return g
 
 
-def _round(x):
-    if not math.isfinite(x):
-        return x
-    return float(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+_rint = _signed_int(round)
+_round = _signed_int(lambda x: math.floor(abs(x) + 0.5))
+
+
+def _atanh(x):
+    if abs(x) == 1:
+        return math.copysign(math.inf, x)
+    return math.atanh(x)
 
 
 def _log_safe(f):
@@ -1510,11 +1548,8 @@ def _int_result(f):
 
 
 for _name, _fn in {
-    "floor": lambda x: float(math.floor(x)) if math.isfinite(x) else x,
-    "ceil": lambda x: float(math.ceil(x)) if math.isfinite(x) else x,
-    "round": _round,
-    "rint": _rint, "nearbyint": _rint,
-    "trunc": lambda x: float(math.trunc(x)) if math.isfinite(x) else x,
+    "floor": _signed_int(math.floor), "ceil": _signed_int(math.ceil), "round": _round,
+    "rint": _rint, "nearbyint": _rint, "trunc": _signed_int(math.trunc),
     "fabs": abs, "sqrt": lambda x: math.sqrt(x) if x >= 0 else math.nan,
     "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x),
     "exp": math.exp, "exp2": lambda x: 2.0 ** x, "exp10": lambda x: 10.0 ** x,
@@ -1523,7 +1558,7 @@ for _name, _fn in {
     "log1p": lambda x: math.log1p(x) if x > -1 else (-math.inf if x == -1 else math.nan),
     "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
     "atan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
-    "asinh": math.asinh, "acosh": math.acosh, "atanh": math.atanh,
+    "asinh": math.asinh, "acosh": math.acosh, "atanh": _atanh,
     "gamma": _gamma, "lgamma": _gamma, "tgamma": _tgamma,
     "significand": _significand, "logb": _logb,
     "j0": lambda x: _bessel(0, x), "j1": lambda x: _bessel(1, x),
@@ -1644,7 +1679,7 @@ def _isnormal(v):
 
 @valfn("isfinite")
 def _isfinite(v):
-    return _isnum(v) and math.isfinite(v)
+    return _isnum(v) and not math.isinf(v)  # jq: isinfinite | not, so nan is finite
 
 
 @valfn("jn", 2, order="c")

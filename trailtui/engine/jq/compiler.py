@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from . import ast as A
 from .errors import BreakSignal, JqRuntimeError, JqSyntaxError, JqUnsupported
-from .paths import do_slice, getpath, index, iter_values, setpath, delpaths
+from .paths import _idx_err, delpaths, do_slice, getpath, index, iter_values, setpath
 from .values import desc, dumps, equal, norm_num, trunc_dump, truthy, type_name
 
 EMPTY: Any = type("EmptyType", (), {"__repr__": lambda self: "EMPTY"})()
@@ -427,16 +427,14 @@ class Compiler:
             else:
                 kc = self.compile(k, scope)
                 if e.value is None:
-                    if isinstance(k, A.Literal):
-                        vc = _const_path_code((k.value,))
-                    else:
-                        vc = _index_code(self.c_Identity(A.Identity(), scope), kc)
+                    # `{"\(f)"}` / `{@fmt}`: the value is `.[key]` for each key produced (not a product)
+                    vc = _const_path_code((k.value,)) if isinstance(k, A.Literal) else None
                 else:
                     vc = self.compile(e.value, scope)
             if kc.const is not _NOCONST and type(kc.const) is not str:
                 raise self.syntax(f"Cannot use {desc(kc.const)} as object key", k)
             entries.append((kc, vc))
-        if all(kc.const is not _NOCONST and vc.single for kc, vc in entries):
+        if all(kc.const is not _NOCONST and vc is not None and vc.single for kc, vc in entries):
             items = [(kc.const, vc.opt) for kc, vc in entries]
 
             def opt(v, env):
@@ -450,7 +448,7 @@ class Compiler:
                 return
             kc, vc = entries[i]
             for k in kc.run(v, env):
-                for x in vc.run(v, env):
+                for x in ((index(v, k),) if vc is None else vc.run(v, env)):
                     if type(k) is not str:
                         raise JqRuntimeError(f"Cannot use {desc(k)} as object key")
                     acc.append((k, x))
@@ -985,7 +983,7 @@ def _bind_vals(vals: list, i: int, base: dict, env: dict, v: Any) -> Iterator[di
     for x in c.run(v, env):
         e = base.copy()
         e["$" + name] = x
-        e[name + "/0"] = Closure(const_code(x), {})
+        e[name + "/0"] = Closure(c, env)
         yield from _bind_vals(vals, i + 1, e, env, v)
 
 
@@ -1004,9 +1002,9 @@ def _bind_obj(steps: list, i: int, val: Any, v: Any, env: dict) -> Iterator[dict
         yield env
         return
     kc, var, sub = steps[i]
-    for k in kc.run(v, env):
+    for k in kc.run(val, env):
         if type(k) is not str:
-            raise JqRuntimeError(f"Cannot index {type_name(val)} with {type_name(k)}")
+            raise _idx_err(val, k)
         x = index(val, k)
         e = env
         if var is not None:

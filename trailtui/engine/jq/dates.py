@@ -111,16 +111,34 @@ def strflocaltime(v: Any, fmt: Any) -> str:
     return _strftime(v, fmt, "strflocaltime/1", True)
 
 
+_GLIBC_ONLY = {"%F": "%Y-%m-%d", "%T": "%H:%M:%S", "%D": "%m/%d/%y", "%R": "%H:%M", "%h": "%b",
+               "%e": "%d", "%n": " ", "%t": " "}
+
+
+def _glibc_format(fmt: str) -> str:
+    """Spell glibc's strptime shorthands (``%F``, ``%T``, ...) in the directives Python knows."""
+    out, i = [], 0
+    while i < len(fmt):
+        d = fmt[i:i + 2]
+        if d == "%%":
+            out.append(d)
+            i += 2
+        elif d in _GLIBC_ONLY:
+            out.append(_GLIBC_ONLY[d])
+            i += 2
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out)
+
+
 def strptime(v: Any, fmt: Any) -> list:
     if type(v) is not str:
         raise JqRuntimeError(f"strptime/1 requires string inputs and arguments")
     if type(fmt) is not str:
         raise JqRuntimeError("strptime/1 requires string inputs and arguments")
-    f = fmt
+    f = _glibc_format(fmt)
     s = v
-    tz = None
-    if "%z" in f:
-        pass
     rest = None
     try:
         dt = datetime.strptime(s, f)
@@ -137,8 +155,8 @@ def strptime(v: Any, fmt: Any) -> list:
                 raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
         else:
             raise JqRuntimeError(f"date \"{v}\" does not match format \"{fmt}\"") from None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    # glibc stores a %z offset in tm_gmtoff, which jq ignores: the fields stay as written
+    dt = dt.replace(tzinfo=None)
     tt = dt.timetuple()
     out: list = [tt.tm_year, tt.tm_mon - 1, tt.tm_mday, tt.tm_hour, tt.tm_min, tt.tm_sec,
                  (tt.tm_wday + 1) % 7, tt.tm_yday - 1]

@@ -23,6 +23,11 @@ def _json(v: Any) -> str:
     return dumps(v)
 
 
+def _nul(s: str) -> str:
+    """jq's escaping formats (@csv, @tsv, @sh, @html) write a NUL character as the two characters ``\\0``."""
+    return s.replace("\x00", "\\0") if "\x00" in s else s
+
+
 def _csv_field(x: Any, fmt: str) -> str:
     t = type(x)
     if t is int or t is float:
@@ -35,8 +40,8 @@ def _csv_field(x: Any, fmt: str) -> str:
         return ""
     if t is str:
         if fmt == "csv":
-            return '"' + x.replace('"', '""') + '"'
-        return (x.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
+            return '"' + _nul(x.replace('"', '""')) + '"'
+        return _nul(x.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r"))
     raise JqRuntimeError(f"{desc(x)} is not valid in a csv row")
 
 
@@ -57,7 +62,7 @@ _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;"}
 
 def _html(v: Any) -> str:
     s = tostring(v)
-    return "".join(_HTML.get(c, c) for c in s)
+    return _nul("".join(_HTML.get(c, c) for c in s))
 
 
 def _uri(v: Any) -> str:
@@ -75,7 +80,7 @@ def _urid(v: Any) -> str:
 def _sh_one(x: Any) -> str:
     t = type(x)
     if t is str:
-        return "'" + x.replace("'", "'\\''") + "'"
+        return "'" + _nul(x.replace("'", "'\\''")) + "'"
     if t is list or t is dict:
         raise JqRuntimeError(f"{desc(x)} can not be escaped for shell")
     return dumps(x)

@@ -22,6 +22,7 @@ _FIELD = re.compile(r"\.[a-zA-Z_][a-zA-Z_0-9]*")
 _OPS = ["|=", "+=", "-=", "*=", "/=", "%=", "//=", "==", "!=", "<=", ">=", "//", "..",
         ".", "[", "]", "{", "}", "(", ")", "|", ",", ":", ";", "=", "<", ">", "+", "-", "*", "/",
         "%", "?"]
+_ASSIGN_OPS = ("=", "|=", "+=", "-=", "*=", "/=", "%=", "//=")
 _DIGITS = frozenset("0123456789")
 _IDSTART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _CONSTS = {"true": True, "false": False, "null": None}
@@ -55,9 +56,10 @@ class _Lexer:
                 if c in " \t\r\n":
                     i += 1
                 elif c == "#":
+                    # a comment ends at a newline not escaped by a backslash (\ CR LF continues it too)
                     while i < n and src[i] != "\n":
                         if src[i] == "\\" and i + 1 < n:
-                            i += 1
+                            i += 2 if src.startswith("\r\n", i + 1) else 1
                         i += 1
                 else:
                     break
@@ -315,10 +317,14 @@ class Parser:
         return left
 
     def parse_assign(self) -> A.Node:
+        # jq: `//` binds looser than the (non-associative) assignments, so `.a = x // y` is
+        # `(.a = x) // y`, and `. += 1 -= 2` is a syntax error
         left = self.parse_or()
-        if self.is_op("=", "|=", "+=", "-=", "*=", "/=", "%=", "//="):
+        if self.is_op(*_ASSIGN_OPS):
             t = self.next()
-            right = self.parse_alt()
+            right = self.parse_or()
+            if self.is_op(*_ASSIGN_OPS):
+                raise self.unexpected()
             return A.Update(t.value, left, right, pos=t.pos)
         return left
 
@@ -380,7 +386,7 @@ class Parser:
                 node = self._maybe_opt(A.Index(node, key, pos=t.pos))
             elif t.kind == "op" and t.value == "." and self.peek().kind == "op" and self.peek().value == "[":
                 self.next()
-                node = self.parse_bracket(node)
+                node = self.parse_bracket(node, dotted=True)
             elif t.kind == "op" and t.value == "[":
                 node = self.parse_bracket(node)
             elif t.kind == "op" and t.value == "?":
@@ -405,17 +411,22 @@ class Parser:
                 return A.Iterate(node.target, True, pos=node.pos)
         return node
 
-    def parse_bracket(self, target: A.Node) -> A.Node:
+    def parse_bracket(self, target: A.Node, dotted: bool = False) -> A.Node:
+        """``[]``, ``[e]`` or a slice after ``target``; jq's grammar has no slice after ``term.``."""
         t = self.expect_op("[")
         if self.is_op("]"):
             self.next()
             return self._maybe_opt(A.Iterate(target, pos=t.pos))
+        if dotted and self.is_op(":"):
+            raise self.unexpected()
         if self.is_op(":"):
             self.next()
             end = self.parse_pipe()
             self.expect_op("]")
             return self._maybe_opt(A.Slice(target, None, end, pos=t.pos))
         idx = self.parse_pipe()
+        if dotted and self.is_op(":"):
+            raise self.unexpected()
         if self.is_op(":"):
             self.next()
             if self.is_op("]"):
@@ -668,8 +679,9 @@ class Parser:
                 raise self.unexpected()
             if self.is_op(","):
                 self.next()
-                if self.is_op("}"):
-                    raise self.unexpected()
+                if self.is_op("}"):  # jq 1.7+ accepts one trailing comma
+                    self.next()
+                    return A.ObjectCons(tuple(entries), pos=t.pos)
                 continue
             self.expect_op("}")
             return A.ObjectCons(tuple(entries), pos=t.pos)

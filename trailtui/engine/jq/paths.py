@@ -94,7 +94,7 @@ def index(v: Any, k: Any) -> Any:
                 return None
             if math.isinf(k):
                 return None
-            i = int(math.floor(k))
+            i = int(k)  # jq casts to int: truncation toward zero, then counts from the end
             if i < 0:
                 i += len(v)
                 if i < 0:
@@ -117,6 +117,8 @@ def index(v: Any, k: Any) -> Any:
 def _slice_obj(v: Any, k: dict) -> Any:
     if "start" not in k and "end" not in k:
         raise _idx_err(v, k)
+    if "start" not in k or "end" not in k:
+        raise JqRuntimeError("Array/string slice indices must be integers")
     return do_slice(v, k.get("start"), k.get("end"))
 
 

@@ -7,6 +7,8 @@ import threading
 from typing import Any, Dict, Iterable, Iterator, Optional
 
 from . import ast as A
+from . import context
+from .context import MessageSink
 from .builtins import JQ_DEFS, NATIVES
 from .compiler import EMPTY, Code, Compiler, Scope, VAR
 from .errors import BreakSignal, JqCompileError, JqRuntimeError, JqSyntaxError
@@ -56,45 +58,56 @@ class Program:
         self.source = source
         self.ast = tree
         self._code = code
-        self.run = self._make_runner(code)  # type: ignore[method-assign]
+        self._runner = _make_runner(code)
 
-    def run(self, value: Any, variables: Optional[Dict[str, Any]] = None) -> Iterator[Any]:
-        """Yield the outputs for ``value``; runtime errors raise ``JqRuntimeError`` from the iterator."""
-        return self._make_runner(self._code)(value, variables)
+    def run(self, value: Any, variables: Optional[Dict[str, Any]] = None, *, filename: Any = None,
+            on_debug: Optional[MessageSink] = None, on_stderr: Optional[MessageSink] = None) -> Iterator[Any]:
+        """Yield the outputs for ``value``; runtime errors raise ``JqRuntimeError`` from the iterator.
 
-    @staticmethod
-    def _make_runner(code: Code):
-        opt, gen = code.opt, code.run
-        no_env: Dict[str, Any] = {}
+        ``variables`` supplies the ``$name``s declared at compile time. ``filename`` is what
+        ``input_filename`` yields (jq: the file the input was read from; default null).
+        ``on_debug(line)`` receives each ``debug`` message as jq prints it (``["DEBUG:",value]``);
+        ``on_stderr(text)`` what ``stderr`` prints. Both default to writing to ``sys.stderr``.
+        """
+        ctx = context.make(filename, on_debug, on_stderr)
+        outputs = self._runner(value, variables)
+        if ctx is context.DEFAULT:
+            return outputs
+        return context.stepped(ctx, outputs)
 
-        def env_of(variables):
-            env: Dict[str, Any] = {}
-            for k, v in variables.items():
-                env["$" + k.lstrip("$")] = v
-            return env
 
-        if opt is not None:
-            def run_opt(value, variables=None):
-                try:
-                    r = opt(value, env_of(variables) if variables else no_env)
-                except RecursionError:
-                    raise JqRuntimeError("jq program recursed too deeply") from None
-                except KeyError as e:
-                    raise JqRuntimeError(f"{e.args[0]} is not defined") from None
-                if r is not EMPTY:
-                    yield r
-            return run_opt
+def _make_runner(code: Code):
+    opt, gen = code.opt, code.run
+    no_env: Dict[str, Any] = {}
 
-        def run_gen(value, variables=None):
+    def env_of(variables):
+        env: Dict[str, Any] = {}
+        for k, v in variables.items():
+            env["$" + k.lstrip("$")] = v
+        return env
+
+    if opt is not None:
+        def run_opt(value, variables=None):
             try:
-                yield from gen(value, env_of(variables) if variables else no_env)
+                r = opt(value, env_of(variables) if variables else no_env)
             except RecursionError:
                 raise JqRuntimeError("jq program recursed too deeply") from None
-            except BreakSignal:
-                raise JqRuntimeError("break") from None
             except KeyError as e:
                 raise JqRuntimeError(f"{e.args[0]} is not defined") from None
-        return run_gen
+            if r is not EMPTY:
+                yield r
+        return run_opt
+
+    def run_gen(value, variables=None):
+        try:
+            yield from gen(value, env_of(variables) if variables else no_env)
+        except RecursionError:
+            raise JqRuntimeError("jq program recursed too deeply") from None
+        except BreakSignal:
+            raise JqRuntimeError("break") from None
+        except KeyError as e:
+            raise JqRuntimeError(f"{e.args[0]} is not defined") from None
+    return run_gen
 
 
 def compile_program(src: str, prelude: Optional[str] = None, *,

@@ -122,8 +122,8 @@ def compile_re(pat: str, flags: Optional[str]) -> tuple:
         elif ch == "n":
             noempty = True
         elif ch == "s":
-            f |= re.DOTALL
-        elif ch == "p":
+            pass  # Oniguruma's single-line mode: ^ and $ anchor the whole text, Python's default
+        elif ch == "m" or ch == "p":  # Oniguruma's "multiline" is Python's DOTALL
             f |= re.DOTALL
         elif ch == "l":
             pass
@@ -147,9 +147,21 @@ def _check(v: Any, pat: Any, flags: Any) -> tuple:
     return compile_re(pat, flags)
 
 
+def _finditer(v: str, rx) -> Iterator[re.Match]:
+    """Global matching as jq does it: after an empty match the search resumes one character later
+    (Python's ``finditer`` would also try a non-empty match at the same position)."""
+    pos, n = 0, len(v)
+    while pos <= n:
+        m = rx.search(v, pos)
+        if m is None:
+            return
+        yield m
+        pos = m.end() + 1 if m.end() == m.start() else m.end()
+
+
 def _iter(v: str, rx, g: bool, noempty: bool) -> Iterator[re.Match]:
     if g:
-        for m in rx.finditer(v):
+        for m in _finditer(v, rx):
             if noempty and m.end() == m.start():
                 continue
             yield m
@@ -170,7 +182,7 @@ def _match_obj(m: re.Match, names: dict) -> dict:
     for gi in range(1, (m.re.groups or 0) + 1):
         s = m.group(gi)
         if s is None:
-            caps.append({"offset": -1, "length": 0, "string": None, "name": names.get(gi)})
+            caps.append({"offset": -1, "string": None, "length": 0, "name": names.get(gi)})
         else:
             caps.append({"offset": m.start(gi), "length": len(s), "string": s, "name": names.get(gi)})
     return {"offset": m.start(), "length": m.end() - m.start(), "string": m.group(0), "captures": caps}
@@ -228,22 +240,28 @@ def split_re(v: Any, pat: Any, flags: Any) -> Iterator[str]:
 
 
 def sub_gen(v: Any, pat: Any, repl: Any, flags: Any, env: dict, glob: bool) -> Iterator[str]:
+    """jq 1.8's ``sub``: the i-th output of the replacement for every match builds the i-th result
+    (not a product over matches); a match whose replacement yields nothing adds nothing; no result
+    at all gives the input unchanged."""
     fl = (flags or "") + ("g" if glob else "")
     rx, g, noempty, names = _check(v, pat, fl)
-    matches = list(_iter(v, rx, g, noempty))
-    if not matches:
+    results: list = []
+    prev = 0
+    for m in _iter(v, rx, g, noempty):
+        gap = v[prev:m.start()]
+        capobj = capture_obj(_match_obj(m, names))
+        for ix, r in enumerate(repl.run(capobj, env)):
+            if r is not None and type(r) is not str:
+                raise JqRuntimeError(f"{desc(gap)} and {desc(r)} cannot be added")
+            piece = gap + (r or "")
+            if ix < len(results):
+                results[ix] += piece
+            else:
+                results.append(piece)
+        prev = m.end()
+    if not results:
         yield v
         return
-
-    def rec(i: int, acc: str, prev: int) -> Iterator[str]:
-        if i == len(matches):
-            yield acc + v[prev:]
-            return
-        m = matches[i]
-        capobj = capture_obj(_match_obj(m, names))
-        for r in repl.run(capobj, env):
-            if type(r) is not str:
-                raise JqRuntimeError(f"{desc(capobj)} and {desc(r)} cannot be added" if False else
-                                     f"{desc(r)} cannot be added to a string")
-            yield from rec(i + 1, acc + v[prev:m.start()] + r, m.end())
-    yield from rec(0, "", 0)
+    tail = v[prev:]
+    for r in results:
+        yield r + tail
