@@ -428,16 +428,20 @@ def test_broken_value_among_concatenated_values(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8(tmp_path: Path, good: Path) -> None:
-    """Latin-1 text is reported where it breaks; values before binary junk are kept."""
+    """Latin-1 text is repaired (U+FFFD, as jq reads it) and reported where it broke; no record is lost."""
     rec = json.dumps(record(0)).encode()
-    one_problem(tmp_path, good, write(tmp_path / "latin1.json", b'{"Records":[' + rec[:-1] + b',"x":"caf\xe9"}]}'),
-                "invalid UTF-8", "line 1, column")
-    prob = one_problem(tmp_path, good, write(tmp_path / "latin1.jsonl", rec + b'\n{"eventVersion":"1.0","x":"caf\xe9"}\n'),
-                       "line 2, column 31: invalid UTF-8", fatal=False)
+    latin = write(tmp_path / "latin1.json", b'{"Records":[' + rec[:-1] + b',"x":"caf\xe9"}]}')
+    prob = one_problem(tmp_path, good, latin, "invalid UTF-8", "line 1, column", "U+FFFD", fatal=False)
+    assert prob.offset == len(b'{"Records":[' + rec[:-1] + b',"x":"caf')
+    assert run([latin])[0] == [dict(record(0), x="caf\ufffd")]
+    lines = write(tmp_path / "latin1.jsonl", rec + b'\n{"eventVersion":"1.0","x":"caf\xe9"}\n')
+    prob = one_problem(tmp_path, good, lines, "line 2, column 31: invalid UTF-8", fatal=False)
     assert prob.line == 2
+    assert run([lines])[0] == [record(0), {"eventVersion": "1.0", "x": "caf\ufffd"}]
     junk = write(tmp_path / "junk.json", rec + b"\xff\xfe\x00 trailing junk")
-    prob = one_problem(tmp_path, good, junk, f"byte {len(rec)}", "invalid UTF-8", fatal=False)
-    assert run([junk])[0] == [record(0)]
+    recs, probs, _ = run([junk])
+    assert recs == [record(0)]
+    assert any("invalid UTF-8" in p.message for p in probs) and not any(p.fatal for p in probs)
 
 
 def test_progress_inside_one_big_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,6 +20,34 @@ from .streams import Stream, StreamError, StreamFile
 if TYPE_CHECKING:
     from .reader import SourceReader
 
+
+def _parts(name: str) -> list[str]:
+    return name.replace("\\", "/").split("/")
+
+
+def _hidden(name: str) -> bool:
+    """A hidden member (``.git/x``, ``._x``) or macOS resource fork folder: skipped silently."""
+    return any(
+        (part.startswith(".") and part not in (".", "..")) or part == "__MACOSX" for part in _parts(name)
+    )
+
+
+def _leaves_archive(name: str) -> bool:
+    """A name that would land outside the folder it was extracted to: ``../x``, ``/etc/x``, ``C:x``."""
+    parts = _parts(name)
+    return name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":")
+
+
+def _name_warning(path: str, name: str) -> Problem:
+    return Problem(
+        path,
+        f"{path}: the member name {name!r} leads out of the archive (a crafted archive?); "
+        "read anyway, nothing is extracted",
+        fatal=False,
+    )
+
+
+
 def read_zip(reader: "SourceReader", stream: Stream, fs_path: Optional[str], depth: int) -> Iterator[LoadItem]:
     """Read each member as a source of its own; returns False when no member could be reached."""
     loader = reader.loader
@@ -40,8 +68,7 @@ def read_zip(reader: "SourceReader", stream: Stream, fs_path: Optional[str], dep
             (
                 info
                 for info in archive.infolist()
-                if not info.is_dir()
-                and not any(part.startswith(".") or part == "__MACOSX" for part in info.filename.split("/"))
+                if not info.is_dir() and not _hidden(info.filename)
             ),
             key=lambda info: sort_key(info.filename),
         )
@@ -51,6 +78,8 @@ def read_zip(reader: "SourceReader", stream: Stream, fs_path: Optional[str], dep
         for info in members:
             loader.check_cancel()
             member = Source(path=f"{reader.path}!/{info.filename}", size=info.compress_size, meta=s3_meta(info.filename))
+            if _leaves_archive(info.filename):
+                yield _name_warning(member.path, info.filename)
             try:
                 handle = archive.open(info)
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, ValueError) as exc:
@@ -63,6 +92,7 @@ def read_zip(reader: "SourceReader", stream: Stream, fs_path: Optional[str], dep
                 loader.stream = saved
     return True
 
+
 def read_tar(reader: "SourceReader", stream: Stream, depth: int) -> Iterator[LoadItem]:
     """Read each member (streaming, archive order); returns False when no member could be reached."""
     loader = reader.loader
@@ -73,7 +103,7 @@ def read_tar(reader: "SourceReader", stream: Stream, depth: int) -> Iterator[Loa
             if not info.isfile():
                 continue
             name = info.name
-            if any(part.startswith(".") for part in name.split("/") if part not in ("", ".")):
+            if _hidden(name):
                 continue
             handle = archive.extractfile(info)
             if handle is None:
@@ -81,6 +111,8 @@ def read_tar(reader: "SourceReader", stream: Stream, depth: int) -> Iterator[Loa
             count += 1
             loader.check_cancel()
             member = Source(path=f"{reader.path}!/{name}", size=info.size, meta=s3_meta(name))
+            if _leaves_archive(name):
+                yield _name_warning(member.path, name)
             yield from loader.read_raw(member, handle, None, depth + 1)
             loader.stream = stream
     except (tarfile.TarError, StreamError, OSError, EOFError) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, Optional
 
 from ..model import LoadItem, Problem, RecordBatch, Source
-from ..sniff import describe
+from ..sniff import describe, in_records
 from . import limits
 
 if TYPE_CHECKING:
@@ -63,20 +63,17 @@ class SourceCollector:
             self.seal()
 
     def add_records(self, records: list, outer: str, base: int) -> None:
-        """The elements of a ``Records`` array (fast path: no per-record checks beyond "is an object")."""
+        """The elements of a ``Records`` array. Fast path: a run of objects holding ``eventVersion`` is
+        appended as is; anything else is checked one by one (`in_records`)."""
         if not self.wrapper:
             self.wrapper = "records"
         prefix = f"{outer}, Records[" if outer else "Records["
         if not records:
             return
         if self.partial or not self.source.shape or self.held:
-            first = records[0]
-            if type(first) is dict:
-                self.add(first, f"{prefix}{base}]")
-            else:
-                self.skip(f"{prefix}{base}] is {describe(first)}, not a record object")
+            self.add_record_element(records[0], f"{prefix}{base}]")
             records, base = records[1:], base + 1
-        if all(type(r) is dict for r in records):
+        if all(type(r) is dict and "eventVersion" in r for r in records):
             i = 0
             while i < len(records):
                 room = self.batch_size - len(self.recs)
@@ -89,10 +86,17 @@ class SourceCollector:
                     self.seal()
             return
         for k, record in enumerate(records, base):
-            if type(record) is dict:
-                self.add(record, f"{prefix}{k}]")
-            else:
-                self.skip(f"{prefix}{k}] is {describe(record)}, not a record object")
+            self.add_record_element(record, f"{prefix}{k}]")
+
+    def add_record_element(self, record: object, loc: str) -> None:
+        """One element of a ``Records`` array: loaded when it could be a CloudTrail record (`in_records`);
+        an object with none of CloudTrail's fields (``{}``) is skipped with a message, not loaded blank."""
+        if type(record) is dict and in_records(record):
+            self.add(record, loc)
+        elif type(record) is dict:
+            self.skip(f"{loc} is {describe(record)}, not a CloudTrail record")
+        else:
+            self.skip(f"{loc} is {describe(record)}, not a record object")
 
     def seal(self) -> None:
         if not self.recs:
@@ -160,6 +164,12 @@ class SourceCollector:
                 f"{where}record of {limits.mb(size)} is far larger than any real CloudTrail record (at most 1 MB); "
                 "loaded anyway"
             )
+
+    def note_repaired(self, where: str, count: int, line: Optional[int] = None, offset: Optional[int] = None) -> None:
+        """Text with invalid UTF-8 or lone surrogates was repaired (U+FFFD) so its records are kept."""
+        places = f" ({count} places)" if count > 1 else ""
+        self.problem(f"{where}: invalid UTF-8 or a lone surrogate{places} replaced by U+FFFD; the records were kept",
+                     line=line, offset=offset)
 
     def finish(self) -> Iterator[LoadItem]:
         self.seal()

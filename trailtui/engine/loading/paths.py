@@ -8,6 +8,7 @@ obviously non-log extension (`SKIPPED_SUFFIXES`) are skipped; files named explic
 
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import stat
@@ -43,9 +44,18 @@ def _skipped_in_directory(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_NAMES or name.lower().endswith(SKIPPED_SUFFIXES)
 
 
+def _stat_failure(path: str, exc: OSError) -> str:
+    """Why ``os.stat`` failed, in words: a loop of symbolic links is not a broken link."""
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop (too many levels of symbolic links)"
+    if os.path.islink(path) and isinstance(exc, FileNotFoundError):
+        return "broken symbolic link"
+    return exc.strerror or str(exc)
+
+
 def _walk(root: str) -> list[Union[Input, Problem]]:
     found: list[tuple[tuple[str, ...], Union[Input, Problem]]] = []
-    seen: set[tuple[int, int]] = set()
+    seen: dict[tuple[int, int], str] = {}
 
     def on_error(exc: OSError) -> None:
         where = exc.filename or root
@@ -58,10 +68,14 @@ def _walk(root: str) -> list[Union[Input, Problem]]:
         except OSError:
             ident = None
         if ident is not None:
-            if ident in seen:  # a symlink loop
+            earlier = seen.get(ident)
+            if earlier is not None:
                 dirnames[:] = []
-                continue
-            seen.add(ident)
+                if (dirpath + os.sep).startswith(earlier.rstrip(os.sep) + os.sep):
+                    found.append((sort_key(dirpath), Problem(
+                        dirpath, f"{dirpath}: symbolic link loop (leads back to {earlier}); not followed", fatal=False)))
+                continue  # otherwise a second link to a folder already read
+            seen[ident] = dirpath
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if _skipped_in_directory(name):
@@ -70,8 +84,7 @@ def _walk(root: str) -> list[Union[Input, Problem]]:
             try:
                 size = os.stat(full).st_size
             except OSError as exc:
-                reason = "broken symbolic link" if os.path.islink(full) else exc.strerror
-                found.append((sort_key(full), Problem(full, f"{full}: {reason}")))
+                found.append((sort_key(full), Problem(full, f"{full}: {_stat_failure(full, exc)}")))
                 continue
             found.append((sort_key(full), Input(full, full, size)))
     found.sort(key=lambda pair: pair[0])
@@ -93,7 +106,7 @@ def _expand_one(path: str) -> list[Union[Input, Problem]]:
                 out.extend(_walk(match) if os.path.isdir(match) else _expand_one(match))
             return out
         if os.path.islink(path):
-            return [Problem(path, f"{path}: broken symbolic link")]
+            return [Problem(path, f"{path}: {_stat_failure(path, exc)}")]
         if isinstance(exc, FileNotFoundError):
             return [Problem(path, f"{path}: no such file or directory")]
         return [Problem(path, f"{path}: {exc.strerror or exc}")]

@@ -28,7 +28,7 @@ class SourceReader(ShapeClassifier):
 
     def read(self, stream: Stream, fs_path: Optional[str], depth: int) -> Iterator[LoadItem]:
         """Read the stream; returns True when it was an archive (members were reported separately)."""
-        head, at_eof = stream.peek(limits.HEAD_SIZE)
+        head, at_eof = self.peek_content(stream)
         kind = sniff(head, at_eof)
         what = f"{stream.compression}-compressed " if stream.compression else ""
         if kind.kind == "empty" and stream.error is not None:
@@ -66,6 +66,18 @@ class SourceReader(ShapeClassifier):
         yield from self.read_document(buf, start, error)
         return False
 
+    def peek_content(self, stream: Stream) -> tuple[bytes, bool]:
+        """The first bytes of the input, reaching `limits.HEAD_SIZE` past any leading whitespace (so
+        megabytes of blanks before the JSON are not mistaken for an empty file)."""
+        need = limits.HEAD_SIZE
+        while True:
+            head, at_eof = stream.peek(need)
+            blank = jv.skip_ws(head, 3 if head.startswith(b"\xef\xbb\xbf") else 0)
+            if at_eof or len(head) - blank >= limits.HEAD_SIZE // 2 or need >= limits.MAX_DOCUMENT:
+                return head, at_eof
+            self.loader.check_cancel()
+            need = min(limits.MAX_DOCUMENT, max(2 * need, blank + limits.HEAD_SIZE))
+
     # JSON Lines -------------------------------------------------------------------------------
 
     def read_lines(self, stream: Stream, start: int, export: bool) -> Iterator[LoadItem]:
@@ -74,6 +86,8 @@ class SourceReader(ShapeClassifier):
             self.wrapper = "cwl-export"
         lineno = 0
         tail: list[bytes] = []
+        tail_size = 0
+        overlong = False
         error: Optional[StreamError] = None
         first = True
         hint = jv._BIG_INT_HINT
@@ -90,18 +104,35 @@ class SourceReader(ShapeClassifier):
                 first = False
             lines = chunk.split(b"\n")
             if len(lines) == 1:
+                if overlong:
+                    continue
                 tail.append(lines[0])
+                tail_size += len(lines[0])
+                if tail_size > limits.MAX_LINE:
+                    overlong, tail, tail_size = True, [], 0  # dropped up to the next newline
                 continue
-            if tail:
+            if overlong:
+                lineno += 1
+                self.skip(f"line {lineno}: longer than the {limits.mb(limits.MAX_LINE)} limit for one line; skipped",
+                          line=lineno)
+                lines[0] = b""
+                overlong = False
+            elif tail:
                 tail.append(lines[0])
                 lines[0] = b"".join(tail)
                 tail = []
-            tail.append(lines.pop())
+            last_piece = lines.pop()
+            tail, tail_size = [last_piece], len(last_piece)
             big = hint.search(chunk) is not None or hint.search(lines[0]) is not None
             lineno = self.parse_lines(lines, lineno, export, big)
             if self.out:
                 yield from self.flush()
         last = b"".join(tail)
+        if overlong:
+            lineno += 1
+            self.skip(f"line {lineno}: longer than the {limits.mb(limits.MAX_LINE)} limit for one line; skipped",
+                      line=lineno)
+            last = b""
         if error is None:
             if last:
                 self.parse_lines([last], lineno, export, True)
@@ -141,15 +172,19 @@ class SourceReader(ShapeClassifier):
                 value = loads(line)
             except decode_error:
                 try:
-                    value = jv.loads(line)
+                    value, repaired = jv.loads_repairing(line)
                 except decode_error as exc:
                     column = jv.error_offset(exc, line) + 1
                     self.skip(f"line {lineno}, column {column}: {jv.plain_reason(exc.msg)}", line=lineno)
                     fast = bool(self.source.shape) and not self.partial and not self.held
                     recs, locs, envs = self.recs, self.locs, self.envs
                     continue
+                if repaired is not None:
+                    self.note_repaired(f"line {lineno}, column {repaired[0] + 1}", repaired[1], line=lineno)
+                    fast = False  # the note may have sealed the pending batch
             if len(line) > limits.HUGE_RECORD:
                 self.note_huge(len(line), f"line {lineno}")
+                fast = False  # the note may have sealed the pending batch
             if fast and type(value) is dict and "eventVersion" in value:
                 recs.append(value)
                 locs.append(f"line {lineno}")
@@ -180,6 +215,16 @@ class SourceReader(ShapeClassifier):
                 self.source.shape = "empty"
                 self.problem("empty file")
             return
+        if jv.has_encoding_damage(buf):
+            repaired = jv.repair_encoding(buf)
+            if repaired is not None:
+                data, first, count = repaired
+                del buf
+                buf = bytearray(data)
+                del data
+                n = len(buf)
+                line, column = jv.line_col(buf, first)
+                self.note_repaired(f"line {line}, column {column} (byte {first})", count, line=line, offset=first)
         head = jv.array_head(buf, start)
         splittable = head is not None and head[0] in (None, "Records", "Events", "events", "results")
         if splittable and error is None and n - start > limits.SPLIT_THRESHOLD:
