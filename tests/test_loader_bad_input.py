@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trailtui.engine import loader as loader_mod
+from trailtui.engine.loading import limits, paths as paths_mod, reader as reader_mod
 from trailtui.engine.loader import load, load_all
 from trailtui.engine.model import Problem, Progress, RecordBatch, SourceDone
 
@@ -173,21 +174,21 @@ def test_unreadable_file_chmod(tmp_path: Path, good: Path) -> None:
 
 def test_unreadable_file_simulated(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = write(tmp_path / "secret.json", json.dumps({"Records": records(1)}))
-    real = loader_mod._open_input
+    real = paths_mod.open_input
 
     def deny(path: str) -> Any:
         if path == str(bad):
             raise PermissionError(13, "Permission denied", path)
         return real(path)
 
-    monkeypatch.setattr(loader_mod, "_open_input", deny)
+    monkeypatch.setattr(paths_mod, "open_input", deny)
     one_problem(tmp_path, good, bad, "cannot open: Permission denied")
 
 
 def test_read_error_midway(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An I/O error while reading (e.g. a vanished network share) is a problem for that file only."""
     bad = write(tmp_path / "flaky.jsonl", "\n".join(json.dumps(r) for r in records(3000)))
-    real = loader_mod._open_input
+    real = paths_mod.open_input
 
     class Flaky:
         def __init__(self, inner: Any) -> None:
@@ -202,7 +203,7 @@ def test_read_error_midway(tmp_path: Path, good: Path, monkeypatch: pytest.Monke
         def close(self) -> None:
             self.inner.close()
 
-    monkeypatch.setattr(loader_mod, "_open_input", lambda p: Flaky(real(p)) if p == str(bad) else real(p))
+    monkeypatch.setattr(paths_mod, "open_input", lambda p: Flaky(real(p)) if p == str(bad) else real(p))
     one_problem(tmp_path, good, bad, "read error at byte 300000", "Input/output error", fatal=False)
 
 
@@ -271,7 +272,7 @@ def test_many_bad_lines_are_summarised(tmp_path: Path) -> None:
     lines = [json.dumps(r) if i % 2 else "{oops" for i, r in enumerate(records(60))]
     recs, probs, _ = run([write(tmp_path / "x.jsonl", "\n".join(lines))])
     assert len(recs) == 30
-    assert len(probs) == loader_mod.MAX_PROBLEMS_SHOWN + 1
+    assert len(probs) == limits.MAX_PROBLEMS_SHOWN + 1
     assert "20 more problems not shown (30 values skipped in all)" in probs[-1].message
 
 
@@ -286,7 +287,7 @@ def test_bad_embedded_json(tmp_path: Path) -> None:
 
 
 def test_embedded_json_size_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader_mod, "MAX_EMBEDDED", 1000)
+    monkeypatch.setattr(limits, "MAX_EMBEDDED", 1000)
     big = dict(record(1), pad="z" * 2000)
     out = {"events": [{"message": json.dumps(record(0))}, {"message": json.dumps(big)}]}
     recs, probs, _ = run([write(tmp_path / "fle.json", json.dumps(out))])
@@ -336,14 +337,14 @@ def test_broken_symlink_in_directory(tmp_path: Path, good: Path) -> None:
 
 def test_internal_error_is_contained(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = write(tmp_path / "x.json", json.dumps({"Records": records(2)}))
-    real = loader_mod._SourceReader.read_document
+    real = reader_mod.SourceReader.read_document
 
     def boom(self: Any, *args: Any) -> Any:
         if self.path == str(bad):
             raise RuntimeError("kaboom")
         return real(self, *args)
 
-    monkeypatch.setattr(loader_mod._SourceReader, "read_document", boom)
+    monkeypatch.setattr(reader_mod.SourceReader, "read_document", boom)
     one_problem(tmp_path, good, bad, "internal error", "kaboom")
 
 
@@ -399,7 +400,7 @@ def test_cancellation_between_files(tmp_path: Path) -> None:
 def test_progress_is_throttled_and_final(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     paths = [write(tmp_path / f"{k:03d}.json", json.dumps({"Records": records(3)})) for k in range(200)]
     clock = {"t": 0.0}
-    monkeypatch.setattr(loader_mod.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(time, "monotonic", lambda: clock["t"])
     progress = []
     for it in load([str(tmp_path)], progress_interval=1.0):
         clock["t"] += 0.05  # every item "takes" 50 ms
@@ -427,24 +428,28 @@ def test_broken_value_among_concatenated_values(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8(tmp_path: Path, good: Path) -> None:
-    """Latin-1 text is reported where it breaks; values before binary junk are kept."""
+    """Latin-1 text is repaired (U+FFFD, as jq reads it) and reported where it broke; no record is lost."""
     rec = json.dumps(record(0)).encode()
-    one_problem(tmp_path, good, write(tmp_path / "latin1.json", b'{"Records":[' + rec[:-1] + b',"x":"caf\xe9"}]}'),
-                "invalid UTF-8", "line 1, column")
-    prob = one_problem(tmp_path, good, write(tmp_path / "latin1.jsonl", rec + b'\n{"eventVersion":"1.0","x":"caf\xe9"}\n'),
-                       "line 2, column 31: invalid UTF-8", fatal=False)
+    latin = write(tmp_path / "latin1.json", b'{"Records":[' + rec[:-1] + b',"x":"caf\xe9"}]}')
+    prob = one_problem(tmp_path, good, latin, "invalid UTF-8", "line 1, column", "U+FFFD", fatal=False)
+    assert prob.offset == len(b'{"Records":[' + rec[:-1] + b',"x":"caf')
+    assert run([latin])[0] == [dict(record(0), x="caf\ufffd")]
+    lines = write(tmp_path / "latin1.jsonl", rec + b'\n{"eventVersion":"1.0","x":"caf\xe9"}\n')
+    prob = one_problem(tmp_path, good, lines, "line 2, column 31: invalid UTF-8", fatal=False)
     assert prob.line == 2
+    assert run([lines])[0] == [record(0), {"eventVersion": "1.0", "x": "caf\ufffd"}]
     junk = write(tmp_path / "junk.json", rec + b"\xff\xfe\x00 trailing junk")
-    prob = one_problem(tmp_path, good, junk, f"byte {len(rec)}", "invalid UTF-8", fatal=False)
-    assert run([junk])[0] == [record(0)]
+    recs, probs, _ = run([junk])
+    assert recs == [record(0)]
+    assert any("invalid UTF-8" in p.message for p in probs) and not any(p.fatal for p in probs)
 
 
 def test_progress_inside_one_big_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader_mod, "SPLIT_THRESHOLD", 20_000)
-    monkeypatch.setattr(loader_mod, "SLICE_TARGET", 4_000)
+    monkeypatch.setattr(limits, "SPLIT_THRESHOLD", 20_000)
+    monkeypatch.setattr(limits, "SLICE_TARGET", 4_000)
     path = write(tmp_path / "big.json", json.dumps({"Records": records(300)}))
     clock = {"t": 0.0}
-    monkeypatch.setattr(loader_mod.time, "monotonic", lambda: clock["t"])
+    monkeypatch.setattr(time, "monotonic", lambda: clock["t"])
     done = []
     for it in load([str(path)], batch_size=20, progress_interval=1.0):
         clock["t"] += 1.0
@@ -458,6 +463,6 @@ def test_progress_inside_one_big_document(tmp_path: Path, monkeypatch: pytest.Mo
 def test_csv_and_missing_stdin(tmp_path: Path, good: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     csv = "Event name,Event time,User name,Event source,Resource type,Resource name\nConsoleLogin,2024-08-01,alice,signin,,\n"
     one_problem(tmp_path, good, write(tmp_path / "history.csv", csv), "CSV is not supported")
-    monkeypatch.setattr(loader_mod.sys, "stdin", None)
+    monkeypatch.setattr(sys, "stdin", None)
     recs, probs, _ = run(["-", good])
     assert recs == records(5) and len(probs) == 1 and probs[0].message.startswith("-: cannot open")

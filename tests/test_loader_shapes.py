@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trailtui.engine import loader as loader_mod
+from trailtui.engine.loading import limits
 from trailtui.engine.loader import load, load_all
 from trailtui.engine.model import DigestSkipped, Problem, RecordBatch, SourceDone
 
@@ -540,8 +540,8 @@ def test_utf16_is_converted_with_a_clear_note(tmp_path: Path, codec: str) -> Non
 @pytest.fixture
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the slicing path run on small test files."""
-    monkeypatch.setattr(loader_mod, "SPLIT_THRESHOLD", 20_000)
-    monkeypatch.setattr(loader_mod, "SLICE_TARGET", 4_000)
+    monkeypatch.setattr(limits, "SPLIT_THRESHOLD", 20_000)
+    monkeypatch.setattr(limits, "SLICE_TARGET", 4_000)
 
 
 def _tricky(n: int) -> list[dict]:

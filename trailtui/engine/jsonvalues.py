@@ -13,8 +13,11 @@ Offsets are byte offsets into the buffer. orjson reports character positions; th
 
 from __future__ import annotations
 
+import codecs
 import json
+import math
 import re
+import sys
 from itertools import islice
 from typing import Any, Iterator, Optional, Union
 
@@ -83,12 +86,98 @@ def _has_big_int(buf: Any, text: bool) -> bool:
     return False
 
 
+_DBL_MAX = sys.float_info.max
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; beyond the double range it becomes ±DBL_MAX, as jq 1.8 does (never
+    ``inf``, which would be written back as ``Infinity``, not JSON)."""
+    value = float(text)
+    if math.isinf(value):
+        return math.copysign(_DBL_MAX, value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _std_loads(buf: Any) -> Any:
     if isinstance(buf, str):
         text = buf
     else:
         text = bytes(buf).decode("utf-8")
-    return json.loads(text, strict=False)
+    return json.loads(text, strict=False, parse_float=_finite_float, parse_constant=_no_constant)
+
+
+def is_encoding_error(message: str) -> bool:
+    """True for an orjson error about the text's encoding (bad UTF-8, a lone surrogate escape)."""
+    return "UTF-8" in message or "surrogate" in message
+
+
+_ESCAPE = re.compile(rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(u[dD][89a-fA-F][0-9a-fA-F]{2})|.)", re.S)
+"""Every backslash escape, left to right: a surrogate pair (kept), a lone surrogate (group 1), or other."""
+_LONE_SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def has_encoding_damage(buf: Buffer, chunk: int = 16 << 20) -> bool:
+    """True when `repair_encoding` would change ``buf`` (checked in chunks: no copy of the whole)."""
+    if isinstance(buf, (bytes, bytearray)) and buf.isascii():
+        return _LONE_SURROGATE_HINT.search(buf) is not None and repair_encoding(buf) is not None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    mv = memoryview(buf)
+    try:
+        for at in range(0, len(buf), chunk):
+            decoder.decode(mv[at : at + chunk], final=at + chunk >= len(buf))
+    except UnicodeDecodeError:
+        return True
+    return _LONE_SURROGATE_HINT.search(buf) is not None and repair_encoding(buf) is not None
+
+
+def loads_repairing(buf: Any) -> tuple[Any, Optional[tuple[int, int]]]:
+    """`loads`, but text with invalid UTF-8 or lone surrogates is repaired (`repair_encoding`) instead
+    of refused: returns the value and ``(first_offset, count)`` of the repairs, or None if there were none.
+    Raises ``orjson.JSONDecodeError`` for invalid JSON."""
+    try:
+        return loads(buf), None
+    except orjson.JSONDecodeError as exc:
+        if not is_encoding_error(exc.msg):
+            raise
+        data = buf.encode("utf-8", "surrogatepass") if isinstance(buf, str) else buf
+        repaired = repair_encoding(data)
+        if repaired is None:
+            raise
+        return loads(repaired[0]), repaired[1:]
+
+
+def repair_encoding(buf: Buffer) -> Optional[tuple[bytes, int, int]]:
+    """``(repaired, first_offset, count)`` when ``buf`` holds invalid UTF-8 or a lone surrogate escape
+    (``"\\ud800"``), else None. Each invalid byte sequence becomes U+FFFD (as jq reads it), each lone
+    surrogate escape ``\\ufffd`` (the same length, so offsets stay). ``first_offset`` is in ``buf``."""
+    data = bytes(buf)
+    first = -1
+    count = 0
+    if _LONE_SURROGATE_HINT.search(data) is not None:
+        spots: list[int] = []
+
+        def fix(match: re.Match[bytes]) -> bytes:
+            if match.group(1) is None:
+                return match.group()
+            spots.append(match.start())
+            return b"\\ufffd"
+
+        data = _ESCAPE.sub(fix, data)
+        if spots:
+            first, count = spots[0], len(spots)
+    bad = utf8_error_offset(data)
+    if bad is not None:
+        text = data.decode("utf-8", "replace")
+        count += text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+        first = bad if first < 0 else min(first, bad)
+        data = text.encode("utf-8")
+    if first < 0:
+        return None
+    return data, first, max(count, 1)
 
 
 def loads(buf: Any) -> Any:
@@ -152,12 +241,16 @@ def line_col(buf: Buffer, offset: int) -> tuple[int, int]:
     return line, offset - line_start + 1
 
 
+_WS_RUN = re.compile(rb"[ \t\r\n]*")
+
+
 def skip_ws(buf: Buffer, pos: int) -> int:
-    """The first offset at or after ``pos`` that is not JSON whitespace."""
-    n = len(buf)
-    while pos < n and buf[pos] in _WS:
-        pos += 1
-    return pos
+    """The first offset at or after ``pos`` that is not JSON whitespace (a regex: megabytes of blanks
+    are skipped at C speed)."""
+    if pos < len(buf) and buf[pos] not in _WS:
+        return pos
+    match = _WS_RUN.match(buf, pos)
+    return match.end() if match is not None else pos
 
 
 def _char_boundary(buf: Buffer, end: int) -> int:

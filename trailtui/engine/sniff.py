@@ -140,6 +140,19 @@ def looks_like_record(value: dict) -> bool:
     return "eventVersion" in value or ("eventTime" in value and ("eventName" in value or "eventType" in value))
 
 
+RECORD_FIELDS = frozenset({
+    "eventVersion", "eventTime", "eventName", "eventSource", "eventID", "eventType", "userIdentity",
+    "awsRegion", "sourceIPAddress", "userAgent", "requestParameters", "responseElements", "recipientAccountId",
+})
+"""Top-level fields of a CloudTrail record (any one of them is enough inside a ``Records`` array)."""
+
+
+def in_records(value: dict) -> bool:
+    """An element of a ``Records`` array worth loading: an object with at least one CloudTrail field.
+    Lenient on purpose (trimmed or redacted records still load); ``{}`` and foreign objects do not."""
+    return "eventVersion" in value or not RECORD_FIELDS.isdisjoint(value)
+
+
 def is_digest(value: dict) -> bool:
     """A CloudTrail digest file (log-file integrity), which holds no events."""
     return "digestS3Object" in value or "digestSignatureAlgorithm" in value or (
