@@ -137,3 +137,18 @@ def test_errors_have_a_message_and_a_hint(session: Session) -> None:
 def test_select_false_keeps_every_event(session: Session) -> None:
     view = session.view(".Records[] | .readOnly == true", select=False, sort=None)
     assert list(view.rows) == list(range(len(session)))
+
+
+def test_input_filename_is_the_events_source_file(tmp_path: Path) -> None:
+    """In a filter, a projection and headless output, `input_filename` names the file the event came from."""
+    records = json.loads(SAMPLE.read_text())["Records"]
+    (tmp_path / "a.json").write_text(json.dumps({"Records": records[:10]}))
+    (tmp_path / "b.json").write_text(json.dumps({"Records": records[10:15]}))
+    for name in _backends():
+        s = Session(make_backend(name, **({"cache": False} if name == "duckdb" else {})))
+        list(s.load([str(tmp_path)]))
+        view = s.view('input_filename | endswith("b.json")', sort=None)
+        assert len(view) == 5 and all(s.provenance(r).startswith(str(tmp_path / "b.json")) for r in view.rows)
+        names = [v for _, v in s.projection_rows(s.view("input_filename", sort=None), pytest.fail)]
+        assert names == [str(tmp_path / "a.json")] * 10 + [str(tmp_path / "b.json")] * 5
+        s.close()

@@ -244,14 +244,14 @@ def _index_for(store: EventStore, path: tuple):
     return store.path_indexes.get(path)
 
 
-def _matches(query: EventQuery, record: Any) -> bool:
+def _matches(query: EventQuery, record: Any, filename: Optional[str] = None) -> bool:
     program = query.match
     if query.kind == "boolean":
-        for value in program.run(record):
+        for value in program.run(record, filename=filename):
             if value is True:
                 return True
         return False
-    for _ in program.run(record):
+    for _ in program.run(record, filename=filename):
         return True
     return False
 
@@ -297,7 +297,7 @@ def run_filter(
         for row, record in zip(block, store.records(block)):
             decoded += 1
             try:
-                if _matches(query, record):
+                if _matches(query, record, store.source_of(row).path if query.uses_filename else None):
                     rows.append(row)
             except jq.JqRuntimeError as err:
                 errors += 1

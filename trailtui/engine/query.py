@@ -154,6 +154,8 @@ class EventQuery:
     selection_only: bool = False
     """True when ``match`` is exactly the selection conditions (so an exact, complete plan can replace it)."""
     ast: Any = None
+    uses_filename: bool = False
+    """True when the filter calls ``input_filename`` (each run is then told the event's source file)."""
     flippable: bool = False
     """True when the filter can be read either way (a selection of events or a projection)."""
     reading_open: bool = False
@@ -220,7 +222,8 @@ def compile_query(text: str, reading: Optional[str] = None) -> EventQuery:
     else:
         body_stages = stages
     query = EventQuery(text=text, mode="events", kind="all", program=program, header=header,
-                       header_outputs=header_outputs, ast=tree, records_form=records_form)
+                       header_outputs=header_outputs, ast=tree, records_form=records_form,
+                       uses_filename="input_filename" in function_names(tree))
     if not body_stages or (len(body_stages) == 1 and isinstance(body_stages[0], ast.Identity)):
         query.body = None
         query.plan_decides = True
@@ -313,18 +316,20 @@ def cells_of(query: EventQuery, record: Any) -> Optional[list[Any]]:
     return None
 
 
-def event_outputs(query: EventQuery, record: Any) -> Iterator[Any]:
-    """What the per-event body yields for one record (jq's outputs, trailing format applied)."""
+def event_outputs(query: EventQuery, record: Any, filename: Optional[str] = None) -> Iterator[Any]:
+    """What the per-event body yields for one record (jq's outputs, trailing format applied).
+
+    ``filename`` is what ``input_filename`` yields (the event's source file)."""
     if query.body is None:
         yield record
         return
     if query.kind == "boolean" and not query.records_form:
         # As jq's `select(E)`: the event once per `true` that E yields.
-        for value in query.body.run(record):
+        for value in query.body.run(record, filename=filename):
             if value is True:
                 yield record
         return
-    yield from query.body.run(record)
+    yield from query.body.run(record, filename=filename)
 
 
 def run_root(query: EventQuery, store: "Backend", rows: Optional[Sequence[int]] = None) -> Iterator[Any]:

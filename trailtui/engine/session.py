@@ -348,9 +348,10 @@ class Session:
         for value in query.header_outputs:
             yield dumps_raw(value)
         rows = view.rows
+        source_of = self.backend.source_of
         for row, record in zip(rows, self.backend.records(rows)):
             try:
-                for value in event_outputs(query, record):
+                for value in event_outputs(query, record, source_of(row).path if query.uses_filename else None):
                     yield dumps_raw(value)
             except jq.JqRuntimeError as err:
                 on_error(row, str(err))
@@ -362,9 +363,11 @@ class Session:
         """
         query = view.query
         rows = view.rows
+        source_of = self.backend.source_of
         for row, record in zip(rows, self.backend.records(rows)):
             try:
-                for value in query.projection.run(record):
+                filename = source_of(row).path if query.uses_filename else None
+                for value in query.projection.run(record, filename=filename):
                     yield row, value
             except jq.JqRuntimeError as err:
                 on_error(row, str(err))
