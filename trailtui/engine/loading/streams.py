@@ -225,14 +225,12 @@ class Stream:
         return chunk
 
     def read_all(self) -> tuple[bytearray, Optional[StreamError]]:
-        """All remaining content, and the error that cut it short (if any)."""
+        """All remaining content (at most `limits.MAX_DOCUMENT` bytes), and the error that cut it short."""
         pending = self._pending
         self._pending = []
         buf = bytearray()
-        for chunk in pending:
-            buf += chunk
         while True:
-            chunk = self._next()
+            chunk = pending.pop(0) if pending else self._next()
             if not chunk:
                 break
             buf += chunk
@@ -240,7 +238,7 @@ class Stream:
                 del buf[limits.MAX_DOCUMENT :]
                 self.error = StreamError(
                     f"larger than the {limits.mb(limits.MAX_DOCUMENT)} limit for one document; "
-                    f"read up to byte {self.raw_pos} only",
+                    f"read up to byte {limits.MAX_DOCUMENT} of its content only",
                     self.raw_pos,
                 )
                 break
