@@ -145,3 +145,27 @@ async def test_sources_and_problems_listed(tmp_path):
         panel.clear()
         await pilot.pause()
         assert listing.option_count == 0 and panel.sources == []
+
+
+async def test_hostile_file_names_and_messages_show_escaped(tmp_path):
+    root = make_tree(tmp_path)
+    evil = "evil\x1b]0;pwned\x07\u202ename.json"
+    (root / evil).write_text("{}")
+    app = LoadHost(root)
+    async with app.run_test() as pilot:
+        panel = app.panel
+        panel.add_source(root / evil, 3, "records\x1b[2J")
+        panel.add_problem(root / evil, "bad \x9b2J key [/x]")
+        panel._set_message("no such file or directory: x\x1b[H")
+        await pilot.pause()
+        options = app.query_one("#load-sources", OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        shown.append(panel.message_text)
+        tree = app.query_one(DirectoryTree)
+        await pilot.pause()
+        labels = [tree.render_label(node, tree.rich_style, tree.rich_style).plain
+                  for node in tree.root.children]
+        for text in shown + labels:
+            assert not any(ch in text for ch in "\x1b\x07\u202e\x9b"), repr(text)
+        assert any("evil\\x1b]0;pwned" in text for text in labels)
+        assert "[/x]" in shown[1]

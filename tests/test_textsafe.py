@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailtui.engine.textsafe import safe_multiline, safe_text
+from trailtui.engine.textsafe import markup_safe, safe_block, safe_multiline, safe_text, terminal_safe_json
 
 # The characters the module promises to escape, stated independently of its regexes: Unicode's control
 # category (C0, DEL, C1), the bidi embedding/override/isolate controls, and the line/paragraph separators.
-BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}  # + marks
 SEPARATORS = {"\u2028", "\u2029"}
 
 
@@ -76,3 +76,42 @@ def test_unchanged_text_is_returned_as_is() -> None:
     text = "arn:aws:iam::123456789012:user/Alice"
     assert safe_text(text) is text
     assert safe_multiline(text) is text
+
+
+# --- the variants: same characters, same escapes -------------------------------------------------------
+
+UNSAFE_SAMPLE = "\x1b[2J\x07\x08\r\x7f\x9b\u202e\u2066\u2028\u200f\t\n"
+
+
+def test_variants_escape_the_same_characters_the_same_way() -> None:
+    for char in UNSAFE_SAMPLE:
+        if not must_escape(char):
+            continue
+        expected = expected_escape(char)
+        assert markup_safe(char) == expected.replace("[", "\\[")
+        assert safe_block(char) == (char if char in "\n\t" else expected)
+        assert safe_text(safe_text(char)) == safe_text(char)  # escaping twice changes nothing
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("[]/@=\\ab x") + ["[/x]", "[@click=app.quit]", "[b]", "\x1b"]), max_size=20))
+def test_markup_safe_renders_as_its_safe_text_in_textual(pieces: list[str]) -> None:
+    from textual.markup import to_content
+
+    text = "".join(pieces)
+    content = to_content(markup_safe(text))
+    assert content.plain == safe_text(text)
+    assert not content.spans  # no style, no link, no @click action
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                    max_leaves=10))
+def test_terminal_safe_json_keeps_the_values_and_drops_every_unsafe_char(value: object) -> None:
+    import json
+
+    for text in (json.dumps(value, ensure_ascii=False), json.dumps(value, ensure_ascii=False, indent=1)):
+        shown = terminal_safe_json(text)
+        assert json.loads(shown) == value
+        assert safe_multiline(shown) == shown

@@ -13,6 +13,13 @@
 4. **A file** — above the limit, or when no route worked, the text is saved to a mode-0600 file under
    ``$XDG_CACHE_HOME/trailtui/`` (or ``~/.cache/trailtui/``, mode 0700) and the message shows its path.
 
+Log content is hostile: unless the caller passes ``raw=True`` (the user asked for the exact bytes), the
+text is escaped first with :func:`~trailtui.engine.textsafe.safe_block` — control, C1 and bidi characters
+become visible escapes (newlines and tabs stay), so an embedded ESC cannot end a bracketed paste early or
+drive the terminal it is pasted into. The fallback file is created with ``O_EXCL|O_NOFOLLOW`` in a 0700
+directory made by :func:`~trailtui.engine.safefile.private_dir`, which refuses a symlinked cache folder
+rather than follow it (or chmod its target).
+
 Nothing here raises to the caller: every failure ends up in :class:`CopyResult`.
 """
 
@@ -27,6 +34,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
+
+from trailtui.engine.safefile import private_dir
+from trailtui.engine.textsafe import safe_block
 
 __all__ = ["DEFAULT_LIMIT", "CopyResult", "copy_text", "human_size", "osc52_sequence"]
 
@@ -181,14 +191,13 @@ def _cache_dir(env: Mapping[str, str]) -> Path:
 
 
 def _save(text: bytes, directory: Path, suffix: str) -> Path:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
+    private_dir(directory)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for attempt in range(1, 1000):
         name = f"copy-{stamp}{suffix}" if attempt == 1 else f"copy-{stamp}-{attempt}{suffix}"
         path = directory / name
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         except FileExistsError:
             continue
         try:
@@ -213,13 +222,17 @@ def copy_text(
     pyperclip_module: Any = None,
     cache_dir: Optional[Path] = None,
     suffix: str = ".txt",
+    raw: bool = False,
 ) -> CopyResult:
     """Put ``text`` on every clipboard route that can take it; never raises (see the module docstring).
 
     ``osc52_writer`` sends the text through OSC 52 (the app passes ``App.copy_to_clipboard``); ``env``, ``run``
     and ``pyperclip_module`` are the environment, ``subprocess.run`` and the pyperclip module (injectable for
-    tests); ``cache_dir`` overrides where the fallback file goes and ``suffix`` is its extension.
+    tests); ``cache_dir`` overrides where the fallback file goes and ``suffix`` is its extension. ``raw=True``
+    copies the exact text (only when the user asked for raw); otherwise it is escaped (module docstring).
     """
+    if not raw:
+        text = safe_block(text)
     data = text.encode("utf-8", "surrogatepass")
     limit = _limit_from_env(env, limit)
     result = CopyResult(bytes=len(data), limit=limit, too_big=len(data) > limit)

@@ -6,7 +6,9 @@ Rows (:func:`write_rows`, :func:`format_rows`) are sequences of JSON values as a
 
 - ``tsv`` / ``csv``: each line is byte for byte what jq 1.8's ``@tsv`` / ``@csv`` prints for the row as an
   array (see :func:`tsv_line`, :func:`csv_line`); with headers the first line is the header names in the same
-  encoding. A nested array or object in a cell raises :class:`ExportError` with jq's message.
+  encoding. :func:`tsv_line` / :func:`csv_line` raise :class:`ExportError` with jq's message for a nested
+  array or object; :func:`write_rows` instead writes such a cell as its compact JSON text (what
+  ``[.. | tojson] | @tsv`` prints for it), so an object column exports whole and never stops halfway.
 - ``jsonl``: one row per line. Without headers a row is a JSON array (what ``jq -c '[...]'`` prints); with
   headers it is an object keyed by the header names, in column order (a repeated name gets ``_2``, ``_3``…).
 - ``json``: the same rows as one JSON array, one row per line.
@@ -34,6 +36,7 @@ newline and tab (``table`` output is already safe; ``md`` is too).
 
 from __future__ import annotations
 
+import codecs
 import functools
 import io
 import itertools
@@ -42,7 +45,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, TextIO
 
-from trailtui.engine.textsafe import safe_multiline, safe_text
+from trailtui.engine.textsafe import safe_block, safe_text, terminal_safe_json
 
 from trailtui.engine.jq import dumps as _dumps  # one printer for numbers and JSON across the app
 
@@ -51,6 +54,7 @@ __all__ = [
     "RECORD_FORMATS",
     "ROW_FORMATS",
     "ExportError",
+    "TerminalSafeJsonWriter",
     "TerminalSafeWriter",
     "csv_line",
     "format_records",
@@ -269,6 +273,14 @@ def _json_row(row: Sequence[Any], keys: list[str] | None) -> str:
     return _dumps(dict(zip(keys, row)))
 
 
+def _flat_cells(row: Sequence[Any]) -> Sequence[Any]:
+    """A row with each array or object cell replaced by its compact JSON text (jq's ``tojson``), so a
+    ``tsv``/``csv`` export of an object column is a valid file, never an error halfway through."""
+    if all(not isinstance(v, (dict, list, tuple)) for v in row):
+        return row
+    return [_dumps(v) if isinstance(v, (dict, list, tuple)) else v for v in row]
+
+
 def write_rows(
     fmt: str,
     headers: Sequence[str] | None,
@@ -296,7 +308,7 @@ def write_rows(
         if headers is not None:
             out.write(line(headers) + "\n")
         for row in all_rows:
-            out.write(line(row) + "\n")
+            out.write(line(_flat_cells(row)) + "\n")
             count += 1
     elif fmt == "jsonl":
         keys = None if headers is None else _object_keys(headers)
@@ -448,10 +460,7 @@ class TerminalSafeWriter:
 
     def write(self, text: str) -> int:
         """Write ``text`` with controls made visible; return the length of the text given."""
-        if "\t" in text:
-            self._out.write("\t".join(safe_multiline(part) for part in text.split("\t")))
-        else:
-            self._out.write(safe_multiline(text))
+        self._out.write(safe_block(text))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -461,6 +470,39 @@ class TerminalSafeWriter:
 
     def flush(self) -> None:
         """Flush the wrapped stream."""
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        """Whether the wrapped stream is a terminal."""
+        return self._out.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
+
+
+class TerminalSafeJsonWriter:
+    """A binary stream wrapper for JSON output to a terminal (``--format json/jsonl/records``, or the
+    default jq-style output of JSON values): decodes UTF-8 across writes and applies
+    :func:`~trailtui.engine.textsafe.terminal_safe_json`, so U+009B, U+202E, ESC… print as ``\\u009b``-style
+    JSON escapes and the output still parses to the same values. Wrap ``sys.stdout.buffer`` when it is a TTY.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+
+    def write(self, data: bytes) -> int:
+        """Write ``data`` with terminal-unsafe characters JSON-escaped; return ``len(data)``."""
+        text = self._decoder.decode(bytes(data))
+        if text:
+            self._out.write(terminal_safe_json(text).encode("utf-8", "backslashreplace"))
+        return len(data)
+
+    def flush(self) -> None:
+        """Write out a pending partial character (as an escape) and flush the wrapped stream."""
+        rest = self._decoder.decode(b"", final=True)
+        if rest:
+            self._out.write(terminal_safe_json(rest).encode("utf-8", "backslashreplace"))
         self._out.flush()
 
     def isatty(self) -> bool:

@@ -506,14 +506,14 @@ class ArrayReader:
         weak = b"},"
         while True:
             remaining = n - sep
-            if remaining <= 2 * self.target or probe is None:
+            if remaining <= 2 * self.target:
                 break
             cut = -1
             tries = 0
             elements = None
             search_from = sep + self.target
             while tries < 4:
-                cut = buf.find(probe, search_from)
+                cut = buf.find(probe, search_from) if probe is not None else -1
                 if cut < 0 or cut - sep > 4 * self.target:
                     cut = buf.find(weak, search_from, sep + 4 * self.target)
                     cut = cut + 1 if cut >= 0 else -1
@@ -544,6 +544,18 @@ class ArrayReader:
                     self.position = n
                     yield items
                     return
+        # a document cut short or broken near its end: the elements up to the last likely boundary in
+        # one slice (verified by parsing), then the rest exactly
+        cut = buf.rfind(b"},", sep, n) + 1
+        if cut > sep + 1:
+            try:
+                elements = _parse_patched(buf, sep, cut)
+            except (orjson.JSONDecodeError, ValueError, RecursionError):
+                elements = None
+            if elements is not None:
+                self.position = cut
+                yield elements
+                sep = cut
         # exact, element by element
         self.exact_fallbacks += 1
         yield from self._exact(sep)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .textsafe import safe_text
+
 
 @dataclass
 class Source:
@@ -55,6 +57,8 @@ class RecordBatch:
 class Problem:
     """Something that could not be read. ``fatal`` means the whole source was skipped.
 
+    ``message`` is escaped with `safe_text` (no control or bidi characters); ``path`` stays exact.
+
     ``message`` is one line naming the file and the reason, e.g.
     ``"logs/a.json.gz: truncated gzip stream after 1,048,576 bytes"``.
     """
@@ -64,6 +68,11 @@ class Problem:
     fatal: bool = True
     line: Optional[int] = None
     offset: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        # file names, member names and JSON keys are attacker-controlled: the message is terminal-safe
+        # from the start (escaping is idempotent, so showing it through safe_text again is harmless)
+        self.message = safe_text(self.message)
 
 
 @dataclass

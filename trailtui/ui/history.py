@@ -3,12 +3,22 @@
 The file holds one entry per line, oldest first, with backslashes, newlines and carriage returns escaped,
 so a multi-line jq program survives a round trip. A missing, unreadable or unwritable file never raises:
 history is a convenience and must not stop the app.
+
+Privacy: the file is written atomically as mode 0600 in a 0700 directory (`safefile.write_private`: a
+planted ``history.tmp`` or a symlinked file is never followed). Filters that look like they hold a
+secret are kept for the session's up/down walk but never written to disk (`looks_secret`): an AWS secret
+access key (40 base64 characters with upper- and lower-case letters), an AWS session token, a private
+key block, or a ``password``/``passwd``/``secret``/``token``/``api_key`` followed by ``=``/``:`` and a value.
+An access key id on its own (``AKIA…``/``ASIA…``) is an identifier investigators filter by, and is kept.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from trailtui.engine.safefile import WriteError, write_private
 
 MAX_ENTRIES = 500
 """How many entries are kept (the oldest are dropped first)."""
@@ -20,6 +30,22 @@ def default_history_path() -> Path:
     # The XDG spec says relative values must be ignored.
     base = Path(state_home) if state_home and os.path.isabs(state_home) else Path.home() / ".local" / "state"
     return base / "trailtui" / "history"
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[A-Z])(?=[A-Za-z0-9/+=]*[a-z])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"),
+    re.compile(r"\b(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9/+=]{20,}"),  # STS session tokens
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    re.compile(
+        r"(?i)\b(?:password|passwd|pwd|secret|secret[_-]?access[_-]?key|token|session[_-]?token|api[_-]?key)"
+        r"\b[\"']?\s*(?:==?|:)\s*[\"']?[^\s\"',)]{3,}"
+    ),
+)
+
+
+def looks_secret(text: str) -> bool:
+    """True when a filter seems to hold a credential (see the module docstring): it is not saved."""
+    return any(pattern.search(text) for pattern in _SECRET_PATTERNS)
 
 
 def escape_entry(text: str) -> str:
@@ -54,6 +80,8 @@ class FilterHistory:
         self.last_error: str | None = None
         """The last read or write error, for display; `None` when the file behaved."""
         self._entries: list[str] = self._read()
+        self._unsaved: set[str] = set()
+        """Entries that looked like secrets (`looks_secret`): in memory only."""
         self._walk_index = -1
         self._draft = ""
 
@@ -84,12 +112,12 @@ class FilterHistory:
         return newest_first[: self.limit]
 
     def _write(self) -> None:
-        lines = "".join(escape_entry(entry) + "\n" for entry in reversed(self._entries))
+        kept = [entry for entry in reversed(self._entries) if entry not in self._unsaved]
+        lines = "".join(escape_entry(entry) + "\n" for entry in kept)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_name(self.path.name + ".tmp")
-            temporary.write_text(lines, encoding="utf-8")
-            os.replace(temporary, self.path)
+            write_private(self.path, lines)
+        except WriteError as error:
+            self.last_error = f"cannot write {error}"
         except OSError as error:
             self.last_error = f"cannot write {self.path}: {error.strerror or error}"
         else:
@@ -107,6 +135,9 @@ class FilterHistory:
             return False
         self._entries.insert(0, text)
         del self._entries[self.limit :]
+        if looks_secret(text):
+            self._unsaved.add(text)  # walkable this session, never written
+            return True
         self._write()
         return True
 

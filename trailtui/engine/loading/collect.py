@@ -41,6 +41,8 @@ class SourceCollector:
         self.container = ""
         self.wrapper = ""
         self.huge_noted = False
+        self.stream_reason = ""
+        """Why the input's bytes ended early (a `StreamError`), if they did."""
 
     # output -----------------------------------------------------------------------------------
 
@@ -85,8 +87,19 @@ class SourceCollector:
                 if len(self.recs) >= self.batch_size:
                     self.seal()
             return
+        quiet = 0  # elements skipped past the messages shown are only counted (1,000,000 × {} stays fast)
         for k, record in enumerate(records, base):
-            self.add_record_element(record, f"{prefix}{k}]")
+            if type(record) is dict and "eventVersion" in record:
+                self.add(record, f"{prefix}{k}]")
+            elif self.problems >= limits.MAX_PROBLEMS_SHOWN and (
+                not record or type(record) is not dict or not in_records(record)
+            ):
+                quiet += 1
+            else:
+                self.add_record_element(record, f"{prefix}{k}]")
+        if quiet:
+            self.problems += quiet
+            self.source.skipped += quiet
 
     def add_record_element(self, record: object, loc: str) -> None:
         """One element of a ``Records`` array: loaded when it could be a CloudTrail record (`in_records`);
@@ -180,7 +193,11 @@ class SourceCollector:
         elif not source.events:
             if not source.shape:
                 source.shape = self.wrapper or self.container or "empty"
-            if self.first_reason:
+            if self.stream_reason and self.stream_reason != self.first_reason:
+                # the input was cut short (corrupt, truncated, a bomb, a limit): that is the news
+                reason = f"{self.stream_reason} (before it: {self.first_reason}"
+                reason += f"; {self.problems - 1} problems in all)" if self.problems > 2 else ")"
+            elif self.first_reason:
                 reason = self.first_reason
                 if self.problems > 1:
                     reason += f" ({self.problems} problems in this file; no CloudTrail records found)"

@@ -16,6 +16,8 @@ HEAD_SIZE = 1 << 20
 """How much decompressed content is looked at to recognise the shape (after leading whitespace)."""
 READ_CHUNK = 1 << 20
 """Raw bytes read (and decompressed bytes produced) per step."""
+COMPRESSED_READ = 64 << 10
+"""Compressed bytes fed to the decompressor per step: small, so `MAX_RATIO` is checked often."""
 
 # -- sizes ---------------------------------------------------------------------------------------------
 MAX_EMBEDDED = 8 << 20
@@ -33,11 +35,11 @@ input is cut there, with a message, and the records before the cut are kept."""
 MAX_RATIO = 200
 """Largest decompressed/compressed size ratio accepted once `RATIO_GRACE` bytes came out. CloudTrail
 gzip files compress about 10–20×; a decompression bomb compresses 1000× or more."""
-RATIO_GRACE = 64 << 20
+RATIO_GRACE = 16 << 20
 """Decompressed bytes always allowed before `MAX_RATIO` is checked (small files may compress very well)."""
 
 # -- memory --------------------------------------------------------------------------------------------
-MEMORY_RESERVE = 64 << 20
+MEMORY_RESERVE = 4 << 20
 """Allocated at the start of a load and freed on `MemoryError`, so the loader can still report the
 problem, keep what it loaded and move on to the next file."""
 

@@ -145,9 +145,7 @@ class SourceReader(ShapeClassifier):
             if type(value) is dict and looks_like_record(value):
                 self.add(value, f"line {lineno + 1}")
         if error is not None:
-            done = self.source.events + len(self.recs)
-            reason = error.reason + (f"; the {done} records before it were loaded" if done else "")
-            self.problem(reason, offset=error.offset)
+            self.stream_problem(error)
         yield from self.flush()
 
     def parse_lines(self, lines: list[bytes], lineno: int, export: bool, big: bool) -> int:
@@ -227,7 +225,7 @@ class SourceReader(ShapeClassifier):
                 self.note_repaired(f"line {line}, column {column} (byte {first})", count, line=line, offset=first)
         head = jv.array_head(buf, start)
         splittable = head is not None and head[0] in (None, "Records", "Events", "events", "results")
-        if splittable and error is None and n - start > limits.SPLIT_THRESHOLD:
+        if splittable and n - start > limits.SPLIT_THRESHOLD:
             yield from self.read_array(buf, head[0], head[1], error)  # type: ignore[index]
             return
         try:
@@ -257,6 +255,7 @@ class SourceReader(ShapeClassifier):
     def stream_problem(self, error: StreamError) -> None:
         done = self.source.events + len(self.recs)
         reason = error.reason + (f"; the {done} records before it were loaded" if done else "")
+        self.stream_reason = self.stream_reason or reason
         self.problem(reason, offset=error.offset)
 
     def json_problem(self, buf: bytearray, err: jv.JsonError, error: Optional[StreamError], note: str = "") -> None:
@@ -276,6 +275,7 @@ class SourceReader(ShapeClassifier):
                 else:
                     self.classify_elements(key, elements, index)
                 index += len(elements)
+                self.loader.check_cancel()
                 self.parsed_to(reader.position, len(buf))
                 if self.out:
                     yield from self.flush()
@@ -291,7 +291,9 @@ class SourceReader(ShapeClassifier):
         self.container = "concatenated"
         has_newlines = buf.find(b"\n", start) >= 0
         line, last = 1, 0
-        for offset, value, err in jv.iter_values(buf, start, target=limits.SLICE_TARGET):
+        for count, (offset, value, err) in enumerate(jv.iter_values(buf, start, target=limits.SLICE_TARGET)):
+            if count & 4095 == 4095:
+                self.loader.check_cancel()
             if has_newlines:
                 line += buf.count(b"\n", last, offset)
                 last = offset

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 from ..model import LoadItem, Problem, Progress, RecordBatch, Source, SourceDone
 from ..sniff import s3_meta
-from . import paths as input_paths
+from . import limits, paths as input_paths
 from .reader import SourceReader
 from .streams import Stream, StreamError
 
@@ -62,6 +62,9 @@ class Loader:
         self.files_total = self.bytes_total = 0
         self.files_done = self.bytes_done = 0
         self.events = 0
+        self.stopped = False
+        """Out of memory: no further source is read."""
+        self.reserve: Optional[bytearray] = bytearray(limits.MEMORY_RESERVE)
         self.stream: Optional[Stream] = None
         self.position: Optional[int] = None
         """Raw bytes of the current input accounted for, when that is not simply what was read
@@ -70,8 +73,13 @@ class Loader:
     # progress and cancellation -------------------------------------------------------------------
 
     def check_cancel(self) -> None:
-        if self.cancelled is not None and self.cancelled():
+        if self.stopped or self.cancelled is not None and self.cancelled():
             raise Cancelled
+
+    def out_of_memory(self) -> None:
+        """Free the reserve so the problem can still be reported, and stop the load after this source."""
+        self.reserve = None
+        self.stopped = True
 
     def progress(self, final: bool = False) -> Optional[Progress]:
         now = time.monotonic()
@@ -121,9 +129,23 @@ class Loader:
             if final is not None:
                 yield final
         except Cancelled:
+            if self.stopped:
+                yield self.stop_problem()
             return
+        except MemoryError:  # between sources (listing the inputs, progress)
+            self.out_of_memory()
+            yield self.stop_problem()
         finally:
             _resume_gc()
+
+    def stop_problem(self) -> Problem:
+        left = self.files_total - self.files_done
+        return Problem(
+            "",
+            f"out of memory after {self.events} records: loading stopped ({left} of {self.files_total} files "
+            "not read or not finished); the records loaded are kept. Load fewer files, or filter with "
+            "`trailtui query`, which streams.",
+        )
 
     def read_input(self, item: input_paths.Input) -> Iterator[LoadItem]:
         source = Source(path=item.path, size=item.size, meta=s3_meta(item.path))
@@ -151,7 +173,7 @@ class Loader:
         archive = False
         self.position = None
         try:
-            stream = Stream(raw)
+            stream = Stream(raw, self.check_cancel)
             self.stream = stream
             source.compressed = stream.compression is not None
             archive = yield from reader.read(stream, fs_path, depth)
@@ -159,6 +181,11 @@ class Loader:
             raise
         except StreamError as exc:
             reader.problem(exc.reason, offset=exc.offset)
+        except MemoryError:
+            self.out_of_memory()
+            done = source.events + len(reader.recs)
+            kept = f"; the {done} records before it were kept" if done else ""
+            reader.problem(f"out of memory while reading{kept}; loading stopped here")
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the load
             reader.problem(f"internal error while reading ({type(exc).__name__}: {exc})")
         if archive:

@@ -34,17 +34,24 @@ _COMPRESSIONS: tuple[tuple[bytes, str, Callable[[], Any]], ...] = (
 )
 
 
+def _never() -> None:
+    return None
+
+
 class Stream:
     """The decompressed bytes of one input, in chunks; counts the raw bytes consumed."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, check: Optional[Callable[[], None]] = None) -> None:
         self.raw = raw
         self.raw_pos = 0
+        self.inflated = 0
+        """Decompressed bytes produced so far (for the bomb check)."""
+        self._check = check or _never
         self.compression: Optional[str] = None
         self._factory: Optional[Callable[[], Any]] = None
         self._magic = b""
         self._pending: list[bytes] = []
-        first = self._raw_read(limits.READ_CHUNK)
+        first = self._raw_read(limits.COMPRESSED_READ)
         while 0 < len(first) < 6:
             more = self._raw_read(limits.READ_CHUNK)
             if not more:
@@ -60,6 +67,7 @@ class Stream:
         self._error_raised = False
 
     def _raw_read(self, n: int) -> bytes:
+        self._check()
         try:
             data = self.raw.read(n)
         except OSError as exc:
@@ -80,18 +88,54 @@ class Stream:
                 return
             yield data
 
-    def _salvage(self, snapshot: Any, data: bytes, base: int) -> tuple[bytes, int]:
-        """Re-run a failed zlib chunk in small pieces: the output before the bad piece, and its offset."""
+    def _steps(self, decomp: Any, data: bytes) -> Iterator[bytes]:
+        """Feed ``data`` to ``decomp``, yielding its output at most `limits.READ_CHUNK` at a time (one call
+        never inflates a bomb whole)."""
+        limit = limits.READ_CHUNK
+        if hasattr(decomp, "unconsumed_tail"):  # zlib
+            out = decomp.decompress(data, limit)
+            yield out
+            while not decomp.eof and (decomp.unconsumed_tail or len(out) >= limit):
+                self._check()
+                out = decomp.decompress(decomp.unconsumed_tail, limit)
+                if not out and not decomp.unconsumed_tail:
+                    break
+                yield out
+            return
+        out = decomp.decompress(data, limit)  # bz2, lzma
+        yield out
+        while not decomp.eof and not decomp.needs_input:
+            self._check()
+            yield decomp.decompress(b"", limit)
+
+    def _salvage(self, snapshot: Any, data: bytes, base: int, emitted: int) -> tuple[bytes, int]:
+        """Re-run a failed zlib chunk in small pieces from a copy of the decompressor taken before it:
+        the output before the bad piece not yet ``emitted``, and the bad piece's raw offset."""
         step = 256
-        out = []
+        out: list[bytes] = []
+        produced = 0
         for i in range(0, len(data), step):
             try:
-                out.append(snapshot.decompress(data[i : i + step]))
+                piece = snapshot.decompress(data[i : i + step])
             except zlib.error:
                 return b"".join(out), base + i
-            if snapshot.eof:
+            if produced + len(piece) > emitted:
+                out.append(piece[max(0, emitted - produced) :])
+            produced += len(piece)
+            if snapshot.eof or produced > emitted + 4 * limits.READ_CHUNK:
                 break
         return b"".join(out), base
+
+    def _count(self, out: bytes) -> None:
+        """Account for inflated bytes; a ratio beyond `limits.MAX_RATIO` is a decompression bomb."""
+        self.inflated += len(out)
+        if self.inflated > limits.RATIO_GRACE and self.inflated > limits.MAX_RATIO * max(1, self.raw_pos):
+            raise StreamError(
+                f"{self.compression} data inflates more than {limits.MAX_RATIO} times "
+                f"({limits.mb(self.inflated)} from {limits.mb(self.raw_pos)}): a decompression bomb? "
+                f"stopped at byte {self.raw_pos}",
+                self.raw_pos,
+            )
 
     def _decompressed(self) -> Iterator[bytes]:
         name = self.compression
@@ -101,7 +145,7 @@ class Stream:
         base = 0
         while True:
             if not data:
-                data = self._raw_read(limits.READ_CHUNK)
+                data = self._raw_read(limits.COMPRESSED_READ)
                 base = self.raw_pos - len(data)
                 if not data:
                     break
@@ -119,20 +163,23 @@ class Stream:
                 else:
                     raise StreamError(f"unexpected data after the end of the {name} stream at byte {base}", base)
             snapshot = decomp.copy() if name == "gzip" else None
+            emitted = 0
             try:
-                out = decomp.decompress(data)
+                for out in self._steps(decomp, data):
+                    if out:
+                        self._count(out)
+                        emitted += len(out)
+                        yield out
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
                 where = base
                 if snapshot is not None:
-                    before, where = self._salvage(snapshot, data, base)
+                    before, where = self._salvage(snapshot, data, base, emitted)
                     if before:
                         yield before
                 if "check" in str(exc):  # zlib only notices the damage at the trailer's checksum
                     raise StreamError(f"corrupt {name} data: checksum mismatch at byte {where} ({exc})", where) from None
                 raise StreamError(f"corrupt {name} data at byte {where}: {exc}", where) from None
             fed = True
-            if out:
-                yield out
             if decomp.eof:
                 rest = decomp.unused_data
                 base += len(data) - len(rest)
@@ -178,17 +225,23 @@ class Stream:
         return chunk
 
     def read_all(self) -> tuple[bytearray, Optional[StreamError]]:
-        """All remaining content, and the error that cut it short (if any)."""
+        """All remaining content (at most `limits.MAX_DOCUMENT` bytes), and the error that cut it short."""
         pending = self._pending
         self._pending = []
         buf = bytearray()
-        for chunk in pending:
-            buf += chunk
         while True:
-            chunk = self._next()
+            chunk = pending.pop(0) if pending else self._next()
             if not chunk:
                 break
             buf += chunk
+            if len(buf) > limits.MAX_DOCUMENT:
+                del buf[limits.MAX_DOCUMENT :]
+                self.error = StreamError(
+                    f"larger than the {limits.mb(limits.MAX_DOCUMENT)} limit for one document; "
+                    f"read up to byte {limits.MAX_DOCUMENT} of its content only",
+                    self.raw_pos,
+                )
+                break
         self._error_raised = True
         return buf, self.error
 

@@ -18,6 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+
+from trailtui.engine.textsafe import safe_text
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -271,6 +273,7 @@ class FilterBar(Widget):
     # ----- status line --------------------------------------------------------------------------
 
     def _set_status(self, text: str) -> None:
+        text = safe_text(text)  # error messages quote the filter, which may hold control characters
         self.status_text = text
         self.query_one("#filter-status", Static).update(Content(text))
 

@@ -21,6 +21,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DirectoryTree, Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
+from textual.widgets.directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
+from rich.style import Style
+from rich.text import Text
+
+from trailtui.engine.textsafe import safe_text
 
 GLOB_CHARACTERS = frozenset("*?[")
 
@@ -55,6 +61,16 @@ def format_progress(files_done: int, files_total: int, events: int, events_per_s
         f"{files_done:,}/{files_total:,} files · {events:,} events · "
         f"{events_per_s:,.0f} ev/s · Esc cancels"
     )
+
+
+class SafeDirectoryTree(DirectoryTree):
+    """A DirectoryTree whose labels show control and bidi characters in file names as visible escapes."""
+
+    def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
+        label = node._label
+        if safe_text(label.plain) != label.plain:
+            node._label = Text(safe_text(label.plain), style=label.style)
+        return super().render_label(node, base_style, style)
 
 
 class LoadPanel(Vertical):
@@ -119,7 +135,7 @@ class LoadPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Files", classes="load-panel--title")
-        tree = DirectoryTree(self.root, id="load-tree")
+        tree = SafeDirectoryTree(self.root, id="load-tree")
         tree.auto_expand = False  # Enter loads a directory; space opens it
         yield tree
         yield Input(placeholder="path or glob, e.g. ~/logs/**/*.json.gz", id="load-path")
@@ -167,17 +183,18 @@ class LoadPanel(Vertical):
     # ----- reports from the app -----------------------------------------------------------------
 
     def _display_path(self, path: Path) -> str:
+        """The path as shown: relative to the root when inside it, control and bidi characters escaped."""
         try:
-            return str(Path(path).relative_to(self.root))
+            return safe_text(str(Path(path).relative_to(self.root)))
         except ValueError:
-            return str(path)
+            return safe_text(str(path))
 
     def add_source(self, path: Path | str, events: int, shape: str) -> None:
         """List a loaded source with its event count and detected shape (e.g. "Records", "JSON Lines")."""
         path = Path(path)
         self.sources.append((path, events, shape))
         prompt = Content.assemble(
-            (self._display_path(path), "bold"), "  ", (f"{events:,} events", ""), (f" · {shape}", "dim")
+            (self._display_path(path), "bold"), "  ", (f"{events:,} events", ""), (f" · {safe_text(shape)}", "dim")
         )
         self.query_one("#load-sources", OptionList).add_option(Option(prompt))
 
@@ -186,7 +203,7 @@ class LoadPanel(Vertical):
         path = Path(path)
         self.problems.append((path, message))
         prompt = Content.assemble(
-            ("⚠ " + self._display_path(path), "$text-warning"), "  ", (message, "dim")
+            ("⚠ " + self._display_path(path), "$text-warning"), "  ", (safe_text(message), "dim")
         )
         self.query_one("#load-sources", OptionList).add_option(Option(prompt))
 
@@ -226,5 +243,6 @@ class LoadPanel(Vertical):
         self.refresh_bindings()
 
     def _set_message(self, text: str) -> None:
+        text = safe_text(text)  # it may quote a typed or pasted path
         self.message_text = text
         self.query_one("#load-message", Static).update(Content(text))
