@@ -206,29 +206,46 @@ def test_stdout_carries_only_results(capsys: pytest.CaptureFixture[str], tmp_pat
     assert "line 2" in err and "duplicate" in err
 
 
-def test_table_format_neutralises_control_characters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+class _TTY(io.TextIOWrapper):
+    """A stdout that says it is a terminal, keeping what was written (text and bytes)."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", newline="")
+
+    def isatty(self) -> bool:
+        return True
+
+    def written(self) -> str:
+        self.flush()
+        return self.buffer.getvalue().decode("utf-8")
+
+
+EVIL = "x\x1b]52;c;AAAA\x07\x1b[2J\x08\r\u009b31m\u202egnp.exe\u2028y"
+
+
+@pytest.mark.parametrize("args", [[], ["-f", ".eventName"], ["-f", ".userAgent"], ["--format", "table"],
+                                  ["--format", "tsv"], ["--format", "json"], ["--format", "jsonl"],
+                                  ["--format", "records"], ["-f", "{a: .eventName}", "--format", "jsonl"],
+                                  ["-f", "[.Records[] | .eventName]"]])
+def test_nothing_from_a_log_reaches_a_terminal_as_a_control(tmp_path: Path, args: list[str]) -> None:
     path = tmp_path / "evil.json"
-    record = {"eventVersion": "1.08", "eventTime": "2024-01-01T00:00:00Z", "eventName": "X",
-              "userAgent": "curl\x1b[2J\x1b]52;c;AAAA\x07"}
+    record = {"eventVersion": "1.08", "eventTime": "2024-01-01T00:00:00Z", "eventName": EVIL, "userAgent": EVIL}
     path.write_text(json.dumps({"Records": [record]}))
-
-    class TTY(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     import sys
 
-    fake = TTY()
+    fake = _TTY()
     old = sys.stdout
     sys.stdout = fake
     try:
-        code = main(["query", str(path), "--format", "table"])
+        code = main(["query", str(path), *args])
     finally:
         sys.stdout = old
     assert code == 0
-    text = fake.getvalue()
-    assert "\x1b" not in text and "\x07" not in text
-    assert "\\x1b[2J" in text
+    text = fake.written()
+    unsafe = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+              or c in "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+    assert unsafe == [], repr(text)
+    assert "52;c;AAAA" in text  # shown, escaped, not dropped
 
 
 def test_provenance_follows_every_output_of_a_multi_output_projection(capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,7 +59,9 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--provenance", action="store_true", help="add a column naming each event's file and position")
     parser.add_argument("--keep-duplicates", action="store_true",
                         help="keep exact duplicate events (as jq would print them) instead of dropping them")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE instead of stdout (atomically: the old file stays intact on failure)")
+    parser.add_argument("--force", action="store_true", help="with -o, replace FILE if it exists")
     return parser
 
 
@@ -152,7 +154,10 @@ def _reopen_tty_stdin() -> bool:
 
 
 def _warn(message: str) -> None:
-    print(f"trailtui: {message}", file=sys.stderr)
+    """One line on stderr; log content, file names and filters in it are shown escaped."""
+    from .engine.textsafe import safe_text
+
+    print(f"trailtui: {safe_text(message)}", file=sys.stderr)
 
 
 def query_main(argv: list[str]) -> int:
@@ -172,6 +177,11 @@ def query_main(argv: list[str]) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # WriteError is one line already: "PATH: reason"
+        from .engine.safefile import WriteError
+
+        _warn(str(exc) if isinstance(exc, WriteError) else f"{options.output or 'stdout'}: {exc.strerror or exc}")
+        return 1
 
 
 def _report(error: TrailError) -> None:
@@ -218,8 +228,7 @@ def _run_query(options: argparse.Namespace) -> int:
         return 1
 
     within: Optional[Sequence[int]] = _pivot_rows(session, options.pivot) if options.pivot else None
-    out = open(options.output, "w", encoding="utf-8", newline="") if options.output else sys.stdout
-    try:
+    with _Output(options.output, options.force) as out:
         if query.mode == "root":
             return _emit_root(session, query, within, options, out)
         # Printing like jq, `.Records[] | .x == 1` prints every event's boolean (false included): nothing is
@@ -234,10 +243,81 @@ def _run_query(options: argparse.Namespace) -> int:
             _emit_jq(session, view, out)
         else:
             _emit_format(session, view, options, out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 0
+
+
+class _Output:
+    """Where results go: stdout (escaped for a terminal) or ``-o FILE`` (written atomically).
+
+    ``text`` takes text results (jq-style lines, TSV, tables), ``json`` JSON text, ``binary`` JSON bytes.
+    On a terminal, control and bidi characters from logs are shown escaped (visibly in text, as JSON
+    escapes in JSON) and never interpreted; into a file or a pipe the bytes are exact. A file is replaced
+    only when everything was written (``--force`` to replace an existing one).
+    """
+
+    def __init__(self, path: Optional[str], force: bool) -> None:
+        self.path = path
+        self.force = force
+        self._writer: Any = None
+
+    def __enter__(self) -> "_Output":
+        from .engine import export
+        from .engine.safefile import atomic_writer
+
+        if self.path:
+            self._writer = atomic_writer(self.path, force=self.force)
+            handle = self._writer.__enter__()
+            self.text = self.json = handle
+            self.binary = handle.buffer
+        elif sys.stdout.isatty():
+            self.text = export.TerminalSafeWriter(sys.stdout)
+            self.json = _JsonText(sys.stdout)
+            self.binary = export.TerminalSafeJsonWriter(_binary(sys.stdout))
+        else:
+            self.text = self.json = sys.stdout
+            self.binary = _binary(sys.stdout)
+        return self
+
+    def __exit__(self, *exc: Any) -> Any:
+        if self._writer is not None:
+            if exc[0] is None:
+                self.text.flush()
+            return self._writer.__exit__(*exc)
+        self.text.flush()
+        return None
+
+
+def _binary(stream: Any) -> Any:
+    """The byte stream under a text stream (a text-only stream gets UTF-8 bytes decoded into it)."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return buffer
+
+    class _Decode:
+        def write(self, data: bytes) -> int:
+            stream.write(bytes(data).decode("utf-8", "replace"))
+            return len(data)
+
+        def flush(self) -> None:
+            stream.flush()
+
+    return _Decode()
+
+
+class _JsonText:
+    """A text stream for JSON on a terminal: unsafe characters become JSON escapes (the JSON still parses)."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        from .engine.textsafe import terminal_safe_json
+
+        self._out.write(terminal_safe_json(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
 
 
 def _sort_spec(spec: str) -> Any:
@@ -271,8 +351,8 @@ def _pivot_rows(session: Any, spec: str) -> list[int]:
     return list(pivots.pivot_rows(session.backend, pivot))
 
 
-def _emit_jq(session: Any, view: Any, out: Any) -> None:
-    write = out.write
+def _emit_jq(session: Any, view: Any, out: "_Output") -> None:
+    write = out.text.write
     event_ids = session.backend
 
     def on_error(row: int, message: str) -> None:
@@ -292,7 +372,7 @@ def _emit_root(session: Any, query: Any, rows: Optional[Sequence[int]], options:
         return 2
     if options.format is None:
         for value in values:
-            out.write(jq.dumps_raw(value) + "\n")
+            out.text.write(jq.dumps_raw(value) + "\n")
         return 0
     _write_values(values, None, None, options, out)
     return 0
@@ -305,28 +385,20 @@ def _write_values(values: list[Any], headers: Optional[list[str]], provenance: O
     from .engine.columns import value_cells
 
     if options.format in ("json", "jsonl", "records"):
+        write = out.json.write
         if options.format == "jsonl":
             for value in values:
-                out.write(jq.dumps(value) + "\n")
+                write(jq.dumps(value) + "\n")
         elif options.format == "json":
-            out.write("[" + ",".join(jq.dumps(v) for v in values) + "]\n")
+            write("[" + ",".join(jq.dumps(v) for v in values) + "]\n")
         else:
-            out.write('{"Records":[' + ",".join(jq.dumps(v) for v in values) + "]}\n")
+            write('{"Records":[' + ",".join(jq.dumps(v) for v in values) + "]}\n")
         return
     rows = [value_cells(v) for v in values]
     if headers is None and values and isinstance(values[0], dict):
         headers = list(values[0].keys())
-    export.write_rows(options.format, None if options.no_header else headers, rows, _text_out(out),
+    export.write_rows(options.format, None if options.no_header else headers, rows, out.text,
                       max_width=options.max_width, provenance=provenance)
-
-
-def _text_out(out: Any) -> Any:
-    """Wrap a terminal so control characters from logs are shown escaped, never interpreted."""
-    from .engine import export
-
-    if hasattr(out, "isatty") and out.isatty():
-        return export.TerminalSafeWriter(out)
-    return out
 
 
 def _emit_format(session: Any, view: Any, options: Any, out: Any) -> None:
@@ -339,15 +411,12 @@ def _emit_format(session: Any, view: Any, options: Any, out: Any) -> None:
         _write_values([value for _, value in pairs], view.query.columns, provenance, options, out)
         return
     if fmt in ("json", "jsonl", "records"):
-        raws = session.backend.raws(view.rows)
-        buffer = sys.stdout.buffer if out is sys.stdout else getattr(out, "buffer", None)
-        if buffer is not None:
-            out.flush()
-            export.write_records(fmt, raws, buffer)
-            buffer.flush()
+        out.text.flush()
+        export.write_records(fmt, session.backend.raws(view.rows), out.binary)
+        out.binary.flush()
         return
     provenance = [session.provenance(r) for r in view.rows] if options.provenance else None
-    export.write_rows(fmt, None if options.no_header else view.headers, list(view.iter_values()), _text_out(out),
+    export.write_rows(fmt, None if options.no_header else view.headers, list(view.iter_values()), out.text,
                       max_width=options.max_width, provenance=provenance)
 
 

@@ -31,6 +31,7 @@ from ...engine import export, pivots
 from ...engine.columns import Column
 from ...engine.errors import QueryError, TrailError
 from ...engine.model import DigestSkipped, Problem, Progress, RecordBatch, SourceDone
+from ...engine.safefile import WriteError, atomic_writer
 from ...engine.session import Session, Sort, View
 from ...engine.textsafe import safe_text
 from ..messages import (
@@ -514,18 +515,18 @@ class MainScreen(Screen):
         rows = view.row_ids(positions)
         path = os.path.expanduser(choice.path)
         try:
+            # The dialog asked before replacing an existing file; the write is atomic either way.
             if choice.fmt in ("records", "jsonl", "json") or choice.what == "event":
                 fmt = choice.fmt if choice.fmt in ("records", "jsonl", "json") else "jsonl"
-                with open(path, "wb") as out:
+                with atomic_writer(path, force=True, text=False) as out:
                     export.write_records(fmt, session.backend.raws(rows), out)
             else:
                 provenance = [session.provenance(r) for r in rows] if choice.provenance else None
-                with open(path, "w", encoding="utf-8", newline="") as out:
+                with atomic_writer(path, force=True) as out:
                     export.write_rows(choice.fmt, view.headers, list(view.iter_values(positions)), out, provenance=provenance)
         except OSError as err:
-            self.app.call_from_thread(
-                self.notify, safe_text(f"Could not write {path}: {err.strerror}"), severity="error", markup=False
-            )
+            message = str(err) if isinstance(err, WriteError) else f"{path}: {err.strerror or err}"
+            self.app.call_from_thread(self.notify, safe_text(f"Could not write {message}"), severity="error", markup=False)
             return
         size = os.path.getsize(path)
         self.app.call_from_thread(
