@@ -87,6 +87,7 @@ def store_of(records: list[Any]) -> EventStore:
     """An in-memory store holding ``records`` (no de-duplication: every record is a row)."""
     from trailtui.engine.model import RecordBatch, Source
 
+    records = list(records)
     store = EventStore(dedupe=False)
     source = Source(path="<test>", shape="jsonl")
     store.add_batch(RecordBatch(source=source, records=list(records), positions=list(range(len(records))),

@@ -82,7 +82,7 @@ class _Planner:
         key = condition + ("<n" if below_n else "")
         if key not in self._memo:
             where = f"({condition})" + (f" AND row < {self.n}" if below_n else "")
-            self._memo[key] = self.cur.execute(f"SELECT EXISTS (SELECT 1 FROM events WHERE {where})").fetchone()[0]
+            self._memo[key] = self.cur.execute(f"SELECT EXISTS (SELECT 1 FROM events WHERE {where})").fetchall()[0][0]
         return self._memo[key]
 
     def plan(self, plan: Any) -> PlanSql:
@@ -333,7 +333,7 @@ def _within_table(cur: Any, within: Sequence[int]) -> str:
 
 def _rows(cur: Any, sql: str) -> array:
     """The ``row`` column of a query as an ``array('I')`` (read from Arrow buffers, no per-row Python)."""
-    table = cur.execute(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table()
+    table = cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table()
     out = array("I")
     for chunk in table.column("row").chunks:
         if not len(chunk):
@@ -381,7 +381,7 @@ def run_filter(
                              f"AND NOT coalesce({unsure}, TRUE) ORDER BY row")
         errors, first_row = cur.execute(
             f"SELECT count(*), min(row) FROM events WHERE {where} AND ({cond}) IS NULL "
-            f"AND NOT coalesce({unsure}, TRUE)").fetchone()
+            f"AND NOT coalesce({unsure}, TRUE)").fetchall()[0]
         first_error = None
         if errors:
             first_error = _message(cur, query, int(first_row))
@@ -395,7 +395,7 @@ def run_filter(
 
 def _message(cur: Any, query: EventQuery, row: int) -> Optional[str]:
     """jq's error message for one row SQL knows raises (one record: cheap enough for any thread)."""
-    raw = cur.execute("SELECT raw FROM events WHERE row = ?", [row]).fetchone()[0]
+    raw = cur.execute("SELECT raw FROM events WHERE row = ?", [row]).fetchall()[0][0]
     _, _, first = _worker_match(query.text, [raw])
     return first[1] if first else "error"
 

@@ -511,18 +511,22 @@ class Compiler:
         raise Untranslatable("a literal of this type")
 
     def alternative(self, node: ast.Alt, record: bool, input_val: Optional[Val]) -> Val:
+        """``a // b``: ``a`` when truthy, else ``b``. An error in ``a`` propagates (libjq 1.8 and the
+        in-memory engine both raise on ``"s" | .a // 1``)."""
         a = self.value(node.left, record, input_val)
         b = self.value(node.right, record, input_val)
-        keep = f"coalesce({truthy(a)}, FALSE)"
-        unsure = _or(a.unsure, _and(f"NOT {keep}", b.unsure))
+        t = truthy(a)
+        unsure = _or(a.unsure, _and(f"({t} IS FALSE)", b.unsure))
+
+        def pick(x: str, y: str) -> str:
+            return f"CASE WHEN {t} IS NULL THEN NULL WHEN {t} THEN {x} ELSE {y} END"
+
         if a.kind == b.kind and a.kind in ("str", "num", "bool"):
-            return Val(a.kind, f"CASE WHEN {keep} THEN {a.sql} ELSE {b.sql} END", unsure,
-                       loose=_or(_and(keep, a.loose), _and(f"NOT {keep}", b.loose)))
+            return Val(a.kind, pick(a.sql, b.sql), unsure, loose=pick(a.loose, b.loose))
         a_json, b_json = self.to_json(a), self.to_json(b)
         if a_json is None or b_json is None:
             raise Untranslatable("an alternative mixing computed types")
-        return Val("json", f"CASE WHEN {keep} THEN {a_json.sql} ELSE {b_json.sql} END", unsure,
-                   canonical=a_json.canonical and b_json.canonical)
+        return Val("json", pick(a_json.sql, b_json.sql), unsure, canonical=a_json.canonical and b_json.canonical)
 
     def to_json(self, v: Val) -> Optional[Val]:
         """The value as canonical JSON text when that can be written in SQL exactly."""
