@@ -497,6 +497,8 @@ class Compiler:
             return self.call(node, record, input_val)
         if isinstance(node, ast.ArrayCons):
             return self.array_cons(node, record, input_val)
+        if isinstance(node, ast.ObjectCons) and not node.entries:
+            return Val("json", "'{}'::JSON", canonical=True)
         raise Untranslatable(f"{type(node).__name__} expressions")
 
     def literal(self, value: Any) -> Val:
@@ -540,7 +542,7 @@ class Compiler:
             return Val("json", lit(orjson.dumps(text).decode()) + "::JSON", v.unsure, canonical=True)
         if v.kind == "num" and _is_plain_number(v.sql):
             number = float(v.sql)
-            text = orjson.dumps(int(number) if number.is_integer() else number).decode()
+            text = orjson.dumps(int(number) if number.is_integer() and abs(number) < 2**53 else number).decode()
             return Val("json", f"'{text}'::JSON", v.unsure, canonical=False)
         return None
 
@@ -653,7 +655,7 @@ class Compiler:
         elif name == "endswith":
             sql = f"suffix({s}, {lit(needle)})"
         else:
-            sql = f"(strpos({s}, {lit(needle)}) > 0)" if needle else f"({s} IS NOT NULL)"
+            sql = f"(strpos({s}, {lit(needle)}) > 0)" if needle else f"CASE WHEN {s} IS NULL THEN NULL ELSE TRUE END"
         unsure = subject.unsure
         if subject.kind == "str" and subject.loose != "FALSE":
             if name != "contains" or not text_safe(needle):
@@ -719,16 +721,19 @@ def _comma_items(node: ast.Node) -> list[ast.Node]:
 def _strings_regex(node: ast.Node) -> Optional[tuple[str, str]]:
     """(pattern, flags) when ``node`` is ``[.. | strings | select(test(R; F))] | length > 0`` (or ``!= 0``,
     ``>= 1``), else None."""
-    if not (isinstance(node, ast.Binary) and isinstance(node.right, ast.Literal)):
+    if not (isinstance(node, ast.Pipe) and isinstance(node.right, ast.Binary)):
         return None
-    bound = node.right.value
-    if not ((node.op == ">" and bound == 0) or (node.op == ">=" and bound == 1) or (node.op == "!=" and bound == 0)):
+    test_ = node.right
+    if not (isinstance(test_.left, ast.FuncCall) and test_.left.name == "length" and not test_.left.args
+            and isinstance(test_.right, ast.Literal)):
         return None
-    left = node.left
-    if not (isinstance(left, ast.Pipe) and isinstance(left.right, ast.FuncCall) and left.right.name == "length"
-            and not left.right.args and isinstance(left.left, ast.ArrayCons) and left.left.body is not None):
+    bound = test_.right.value
+    if not ((test_.op == ">" and bound == 0) or (test_.op == ">=" and bound == 1) or (test_.op == "!=" and bound == 0)):
         return None
-    stages = _pipe_items(left.left.body)
+    if not (isinstance(node.left, ast.ArrayCons) and node.left.body is not None):
+        return None
+    body = node.left.body
+    stages = _pipe_items(body)
     if len(stages) != 3 or not isinstance(stages[0], ast.RecurseAll):
         return None
     if not (isinstance(stages[1], ast.FuncCall) and stages[1].name == "strings" and not stages[1].args):
@@ -760,12 +765,12 @@ def strings_match(pattern: str, flags: str) -> Val:
     opts = _regex_options(flags)
     each = f"json_type(x) = 'VARCHAR' AND regexp_matches(x ->> '$', {lit(pattern)}{opts})"
     root = f"(json_type(raw) = 'VARCHAR' AND regexp_matches(raw ->> '$', {lit(pattern)}{opts}))"
-    exact = f"(len(list_filter(json_extract(raw, '$..*'), x -> {each})) > 0 OR {root})"
+    exact = f"(len(list_filter(json_extract(raw, '$..*'), lambda x: {each})) > 0 OR {root})"
     unsure = "FALSE"
     if not (rx.plain and "i" not in flags):
         odd = f"NOT (strlen(x ->> '$') = length(x ->> '$') AND strpos(x ->> '$', chr(10)) = 0)"
         root_odd = f"(json_type(raw) = 'VARCHAR' AND NOT {_ascii_oneline(chr(40) + 'raw ->> ' + lit('$') + ')')})"
-        unsure = (f"coalesce(len(list_filter(json_extract(raw, '$..*'), x -> json_type(x) = 'VARCHAR' AND {odd})) > 0"
+        unsure = (f"coalesce(len(list_filter(json_extract(raw, '$..*'), lambda x: json_type(x) = 'VARCHAR' AND {odd})) > 0"
                   f" OR {root_odd}, FALSE)")
     needles = [orjson.dumps(w).decode()[1:-1] for w in rx.literals] if rx.plain and "i" not in flags else []
     if needles and all(needles):
