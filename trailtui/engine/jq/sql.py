@@ -221,8 +221,8 @@ def compare(v: Val, op: str, value: Any) -> Val:
         if v.kind == "str":
             unsure = _or(unsure, v.loose)
     else:
-        same = by_rank
-    return Val("bool", f"CASE {ranks} WHEN {rank} THEN {same} ELSE {by_rank} END", unsure)
+        return Val("bool", by_rank, unsure)
+    return Val("bool", f"CASE WHEN {ranks} = {rank} THEN {same} ELSE {by_rank} END", unsure)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -477,10 +477,10 @@ class Compiler:
             b = self.value(node.right, record, input_val)
             ta, tb = truthy(a), truthy(b)
             if isinstance(node, ast.And):
-                sql = f"CASE WHEN {ta} IS NULL THEN NULL WHEN NOT {ta} THEN FALSE ELSE {tb} END"
+                sql = f"CASE {ta} WHEN TRUE THEN {tb} WHEN FALSE THEN FALSE END"
                 unsure = _or(a.unsure, _and(f"({ta} IS TRUE)", b.unsure))
             else:
-                sql = f"CASE WHEN {ta} IS NULL THEN NULL WHEN {ta} THEN TRUE ELSE {tb} END"
+                sql = f"CASE {ta} WHEN TRUE THEN TRUE WHEN FALSE THEN {tb} END"
                 unsure = _or(a.unsure, _and(f"({ta} IS FALSE)", b.unsure))
             return Val("bool", sql, unsure)
         if isinstance(node, ast.Alt):
@@ -521,7 +521,7 @@ class Compiler:
         unsure = _or(a.unsure, _and(f"({t} IS FALSE)", b.unsure))
 
         def pick(x: str, y: str) -> str:
-            return f"CASE WHEN {t} IS NULL THEN NULL WHEN {t} THEN {x} ELSE {y} END"
+            return f"CASE {t} WHEN TRUE THEN {x} WHEN FALSE THEN {y} END"
 
         if a.kind == b.kind and a.kind in ("str", "num", "bool"):
             return Val(a.kind, pick(a.sql, b.sql), unsure, loose=pick(a.loose, b.loose))
@@ -808,7 +808,7 @@ def compile_conditions(nodes: Sequence[ast.Node]) -> Predicate:
         nxt = compile_condition(node)
         a = result.cond
         result = Predicate(
-            f"CASE WHEN {a} IS NULL THEN NULL WHEN NOT {a} THEN FALSE ELSE {nxt.cond} END",
+            f"CASE {a} WHEN TRUE THEN {nxt.cond} WHEN FALSE THEN FALSE END",
             _or(result.unsure, _and(f"({a} IS TRUE)", nxt.unsure)),
         )
     return result
