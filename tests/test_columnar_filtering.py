@@ -1,0 +1,249 @@
+"""The columnar backend's filters against the in-memory engine (rows, error count, first message) and the
+SQL-compiled ones against libjq, on the public datasets, generated events and hypothesis-made records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import jq as refjq
+from columnar_fixture import build, store_of
+from jqref import dataset_files, load_corpus
+from trailtui.engine import samplegen
+from trailtui.engine.columnar import filtering
+from trailtui.engine.query import PRELUDE, QueryError, compile_query, run_filter
+from trailtui.engine.store import build_store
+
+CORPUS = [f.source for f in load_corpus() if f.mode == "record"]
+
+
+def _hunts() -> list[str]:
+    guide = Path(__file__).resolve().parents[1].parent / "shared" / "guides" / "cloudtrail.md"
+    if not guide.exists():
+        return []
+    return [line.split("\t", 1)[1] for line in guide.read_text(encoding="utf-8").splitlines()
+            if len(line) > 4 and line[0] == "Q" and line[1:3].isdigit() and "\t" in line]
+
+
+HUNTS = _hunts()
+SEED = [
+    'select(.eventSource == "s3.amazonaws.com" and .requestParameters.bucketName=="wareville-care4wares")',
+    'select(.userIdentity.userName == "glitch")',
+    'select(.eventSource=="iam.amazonaws.com" and .eventName== "AttachUserPolicy" )',
+]
+SLOW = [
+    '(.requestParameters.roleArn // "") | test("admin")',
+    '.requestParameters | tostring | contains("policy")',
+    '[.. | strings | select(test("Admin"))] | length > 0',
+]
+EXTRA = [
+    'select(actor_key == "role:111122223333:Admin")', 'select(ip_key != null)', 'select(has_access_key("AKIAEXAMPLE"))',
+    'select(.userIdentity | has("arn"))', '.eventName | length > 12', '.readOnly == false', '.readOnly < true',
+    'select(.eventTime >= "2024-12-01T05" and .eventTime < "2024-12-01T07")', '.awsRegion | ascii_downcase == "us-east-1"',
+    'select(event_display_name | startswith("Get"))', '(.errorCode // "x") | endswith("Denied")',
+    'select(.userIdentity.sessionContext.attributes.mfaAuthenticated == "true")', 'select(.requestParameters.x.y == null)',
+    'select((.responseElements | tostring | test("AccessKey|Credentials")) or .eventName == "ConsoleLogin")',
+    '.userIdentity.type | IN("Root", "IAMUser") | not', '.eventVersion > 1', 'select(.apiVersion == null and .readOnly)',
+]
+
+
+def _queries() -> list[str]:
+    return list(dict.fromkeys(SEED + HUNTS + SLOW + EXTRA + CORPUS))
+
+
+def _answer(result: Any) -> tuple:
+    return list(result.rows), result.errors, result.first_error
+
+
+def _compare(store: Any, backend: Any, texts: list[str]) -> list[str]:
+    failures = []
+    for text in texts:
+        try:
+            query = compile_query(text)
+        except QueryError:
+            continue
+        if query.mode == "root":
+            continue
+        want = _answer(run_filter(store, query))
+        got = _answer(filtering.run_filter(backend, query))
+        if want != got:
+            failures.append(f"{text}: memory {want[1:]} {len(want[0])} rows, columnar {got[1:]} {len(got[0])} rows")
+    return failures
+
+
+@pytest.fixture(scope="module")
+def public(request: pytest.FixtureRequest) -> tuple:
+    root = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+    if not root.exists():
+        pytest.skip("the shared datasets are not available")
+    store, _ = build_store([str(p) for p in dataset_files(root)])
+    return store, build(store)
+
+
+@pytest.fixture(scope="module")
+def generated() -> tuple:
+    store = store_of(samplegen.generate(3000, seed=11, incident=True))
+    return store, build(store)
+
+
+def test_corpus_and_hunts_equal_memory_on_public_data(public: tuple) -> None:
+    store, backend = public
+    assert _compare(store, backend, _queries()) == []
+
+
+def test_corpus_and_hunts_equal_memory_on_generated_data(generated: tuple) -> None:
+    store, backend = generated
+    assert _compare(store, backend, SEED + HUNTS + SLOW + EXTRA) == []
+
+
+def _sql_only(backend: Any, text: str) -> list[int]:
+    """Rows the SQL translation alone says match (asserting no row is left unsure or errors)."""
+    pred = filtering.translation(compile_query(text))
+    cur = backend.con.cursor()
+    rows = [r[0] for r in cur.execute(f"SELECT row FROM events WHERE coalesce({pred.cond}, FALSE) AND NOT "
+                                      f"coalesce({pred.unsure}, TRUE) ORDER BY row").fetchall()]
+    return rows
+
+
+def _libjq_rows(records: list[Any], text: str, kind: str) -> tuple[list[int], int]:
+    """Rows libjq selects (per the query kind) and how many records raised."""
+    program = refjq.compile(PRELUDE + "\n" + text)
+    rows, errors = [], 0
+    for i, record in enumerate(records):
+        try:
+            outs = program.input_text(orjson.dumps(record).decode() if _fits(record) else json.dumps(record)).all()
+        except ValueError:
+            errors += 1
+            continue
+        if (kind == "boolean" and any(o is True for o in outs)) or (kind != "boolean" and outs):
+            rows.append(i)
+    return rows, errors
+
+
+def _fits(record: Any) -> bool:
+    try:
+        orjson.dumps(record)
+        return True
+    except TypeError:
+        return False
+
+
+def test_sql_compiled_filters_equal_libjq(public: tuple) -> None:
+    """Every filter that compiles to SQL selects exactly libjq's rows where SQL is sure (on raw records)."""
+    store, backend = public
+    records = [orjson.loads(store.raw(i)) for i in range(len(store))]
+    checked = 0
+    for text in _queries():
+        try:
+            query = compile_query(text)
+        except QueryError:
+            continue
+        if query.mode == "root" or filtering.translate(query) is None or query.records_form or query.header:
+            continue
+        if query.kind == "project":
+            continue
+        pred = filtering.translation(query)
+        cur = backend.con.cursor()
+        found = cur.execute(f"SELECT row, coalesce({pred.cond}, FALSE), ({pred.cond}) IS NULL, "
+                            f"coalesce({pred.unsure}, TRUE) FROM events ORDER BY row").fetchall()
+        ref_rows, _ = _libjq_rows(records, text, query.kind)
+        ref = set(ref_rows)
+        for row, match, _err, unsure in found:
+            if not unsure:
+                assert match == (row in ref), f"{text} row {row}"
+        checked += 1
+    assert checked >= 60
+
+
+def test_coverage_report(public: tuple, capsys: pytest.CaptureFixture[str]) -> None:
+    """Which corpus/hunt filters compile fully to SQL; the seed's and the hunts' equality filters must."""
+    compiled, fallback = [], []
+    for text in _queries():
+        try:
+            query = compile_query(text)
+        except QueryError:
+            continue
+        if query.mode == "root" or query.kind in ("all", "project") and not query.selection_only:
+            continue
+        (compiled if filtering.translate(query) is not None else fallback).append(text)
+    with capsys.disabled():
+        print(f"\nSQL: {len(compiled)} filters, jq fallback: {len(fallback)}")
+    must = SEED + [h for h in HUNTS if h.split("(", 1)[0] == "select" and "[" not in h and "as $" not in h] + SLOW
+    assert [t for t in must if t not in compiled] == []
+    assert len([h for h in HUNTS if h in compiled]) >= 20
+
+
+# --- hypothesis: filters from the translatable grammar over odd records ---------------------------------
+
+KEYS = ["a", "b", "eventName", "userIdentity", "requestParameters"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False, allow_infinity=False),
+                    st.sampled_from([0.0, -0.0, 1.0, 1e300, 2**53 + 1]), st.text(max_size=6),
+                    st.sampled_from(["Admin", "admin\n", "ADMIN", "é", "İ", "a\x7fb", "x\"y", "", "AKIA", "Get", "1"]))
+values = st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=3),
+                                                   st.dictionaries(st.sampled_from(KEYS + ["type", "arn"]), c, max_size=3)),
+                      max_leaves=6)
+records = st.one_of(st.dictionaries(st.sampled_from(KEYS), values, max_size=4), values)
+
+paths = st.sampled_from([".a", ".b", ".a.b", ".eventName", ".userIdentity.type", ".userIdentity.arn", ".requestParameters",
+                         ".requestParameters.a", ".", ".userIdentity"])
+literals = st.sampled_from(['null', 'true', 'false', '0', '-0', '1', '1.5', '1e300', '"Admin"', '""', '"é"', '"1"',
+                            '"a"', '9007199254740993'])
+
+
+@st.composite
+def predicates(draw: Any, depth: int = 0) -> str:
+    choice = draw(st.integers(0, 9 if depth < 2 else 6))
+    p = draw(paths)
+    if choice == 0:
+        return f"{p} {draw(st.sampled_from(['==', '!=', '<', '<=', '>', '>=']))} {draw(literals)}"
+    if choice == 1:
+        return f'({p} // {draw(literals)}) == {draw(literals)}'
+    if choice == 2:
+        pattern = draw(st.sampled_from(['"Admin"', '"adm|get"', '"^a"', '"n$"', '"[a-z]+"', '"\\\\d"', '"a.b"', '"é"']))
+        flags = draw(st.sampled_from(["", '; "i"', '; "g"', '; "x"']))
+        return f"({p} | test({pattern}{flags}))"
+    if choice == 3:
+        fn = draw(st.sampled_from(["startswith", "endswith", "contains"]))
+        arg = draw(st.sampled_from(['"A"', '""', '"é"']))
+        return f"({p} | {fn}({arg}))"
+    if choice == 4:
+        return f'({p} | IN({draw(literals)}, {draw(literals)}))'
+    if choice == 5:
+        arg = draw(st.sampled_from(['"a"', '"type"']))
+        return f"({p} | has({arg}))"
+    if choice == 6:
+        return f'({p} | {draw(st.sampled_from(["length", "tostring | length", "ascii_downcase | length"]))}) {draw(st.sampled_from(["==", ">"]))} {draw(literals)}'
+    if choice == 7:
+        return f"({draw(predicates(depth + 1))} and {draw(predicates(depth + 1))})"
+    if choice == 8:
+        return f"({draw(predicates(depth + 1))} or {draw(predicates(depth + 1))})"
+    return f"({draw(predicates(depth + 1))} | not)"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(records, min_size=1, max_size=8), predicates(), st.booleans())
+def test_generated_predicates_equal_memory_and_libjq(recs: list[Any], condition: str, as_select: bool) -> None:
+    store = store_of(recs)
+    backend = build(store)
+    try:
+        text = f"select({condition})" if as_select else condition
+        query = compile_query(text)
+        assert _answer(filtering.run_filter(backend, query)) == _answer(run_filter(store, query))
+        pred = filtering.translate(query)
+        if pred is None or query.kind not in ("select", "boolean"):
+            return
+        raws = [orjson.loads(store.raw(i)) for i in range(len(store))]
+        ref_rows, _ = _libjq_rows(raws, text, query.kind)
+        cur = backend.con.cursor()
+        for row, match, unsure in cur.execute(
+            f"SELECT row, coalesce({pred.cond}, FALSE), coalesce({pred.unsure}, TRUE) FROM events").fetchall():
+            if not unsure:
+                assert match == (row in ref_rows), (text, row, store.raw(row))
+    finally:
+        backend.close()

@@ -1,0 +1,448 @@
+"""Filters on the columnar backend: the in-memory engine's answer, computed in SQL where SQL means what jq
+means and by jq in worker processes on SQL-narrowed candidates elsewhere.
+
+:func:`run_filter` returns exactly what :func:`trailtui.engine.query.run_filter` returns on an in-memory store
+holding the same events: the matching rows in load order, the number of events whose evaluation raised and
+the first message. Two things make that exact, not just "the same matches":
+
+* **Candidates.** The in-memory engine evaluates jq only on the rows its index *plan* keeps (a superset of
+  the matches), so an event outside the plan that would raise is not counted. :func:`plan_sql` writes the
+  same plan as a SQL condition (the same superset, the same "exact" verdict), and errors are counted inside
+  it only.
+* **The condition.** :mod:`trailtui.engine.jq.sql` compiles the selection to ``cond`` (TRUE / FALSE / NULL
+  for "jq raises") and ``unsure``. Rows with ``cond`` TRUE match; NULL rows are counted as errors (jq runs
+  on the first one only, for its message); unsure rows go to jq. A filter that does not translate sends
+  every candidate to jq.
+
+jq runs in a persistent pool of worker processes (:class:`JqPool`): each compiles the filter text once with
+``compile_query`` and answers chunks of raw records, so the calling thread never evaluates jq per row and
+``cancelled()`` is polled between chunks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from array import array
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+import orjson
+
+from .. import jq
+from ..jq import sql as jqsql
+from ..query import (
+    ALL, EventQuery, FilterResult, PAnd, PAny, PEq, PMember, PNot, POr, PPred, PSubstr, PTimeRange, PTruthy,
+    _matches, _plan_complete, compile_query,
+)
+from ..store import DERIVED_INDEXES, PATH_INDEXES
+from .schema import PATH_COLUMNS
+
+CHUNK = 2048
+"""Records per worker task (cancellation is checked between tasks)."""
+
+WINDOW = 6
+"""Tasks in flight at once."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# The plan as SQL
+
+
+@dataclass(frozen=True)
+class PlanSql:
+    where: str
+    """SQL condition selecting the candidates (``TRUE`` for every row)."""
+    exact: bool
+    every: bool = False
+    """True when the plan keeps every row (the in-memory engine's ``ALL``)."""
+
+
+def _indexed_column(path: tuple) -> Optional[str]:
+    if path and isinstance(path[0], str) and path[0].startswith("@"):
+        name = path[0][1:]
+        return f"d_{name}" if name in DERIVED_INDEXES else None
+    if path in PATH_INDEXES:
+        return f'"{PATH_COLUMNS[path]}"'
+    return None
+
+
+class _Planner:
+    """Writes an in-memory plan as SQL; asks the database the questions the plan's exactness depends on."""
+
+    def __init__(self, cur: Any, n: int):
+        self.cur = cur
+        self.n = n
+        self._memo: dict[str, bool] = {}
+
+    def exists(self, condition: str, below_n: bool = False) -> bool:
+        key = condition + ("<n" if below_n else "")
+        if key not in self._memo:
+            where = f"({condition})" + (f" AND row < {self.n}" if below_n else "")
+            self._memo[key] = self.cur.execute(f"SELECT EXISTS (SELECT 1 FROM events WHERE {where})").fetchall()[0][0]
+        return self._memo[key]
+
+    def plan(self, plan: Any) -> PlanSql:
+        if isinstance(plan, PEq):
+            return self.equality(plan)
+        if isinstance(plan, PMember):
+            return PlanSql(f"(row IN (SELECT row FROM keys WHERE kind = '{plan.index}' AND key = "
+                           f"{jqsql.lit(plan.value)}))", True)
+        if isinstance(plan, PSubstr):
+            return PlanSql(f"contains(raw, {jqsql.lit(plan.needle.decode())})", False)
+        if isinstance(plan, PTruthy):
+            column = _indexed_column(plan.path)
+            if column is None or column.startswith("d_"):
+                return PlanSql("TRUE", False, every=True)
+            odd = f"{column} IS NULL OR ({column} <> 'null' AND json_type({column}) <> 'VARCHAR')"
+            return PlanSql(f"({column} IS NULL OR {column} <> 'null')", not self.exists(odd))
+        if isinstance(plan, PPred):
+            return self.predicate(plan)
+        if isinstance(plan, PTimeRange):
+            checks = " AND ".join(f"d_time {op} {jqsql.lit(value)}" for op, value in plan.conditions)
+            blank = self.exists("d_time = ''", below_n=True)
+            return PlanSql(f"(d_time <> '' AND {checks})" + (" OR d_time = ''" if blank else ""), not blank)
+        if isinstance(plan, PNot):
+            inner = self.plan(plan.item)
+            if not inner.exact or inner.every:
+                return PlanSql("TRUE", False, every=True)
+            return PlanSql(f"(NOT coalesce({inner.where}, FALSE))", True)
+        if isinstance(plan, PAnd):
+            parts = [self.plan(item) for item in plan.items]
+            kept = [p.where for p in parts if not p.every]
+            return PlanSql("(" + " AND ".join(kept) + ")" if kept else "TRUE", all(p.exact for p in parts),
+                           every=not kept)
+        if isinstance(plan, POr):
+            parts = [self.plan(item) for item in plan.items]
+            exact = all(p.exact for p in parts)
+            if any(p.every for p in parts):
+                return PlanSql("TRUE", exact and all(p.every or p.exact for p in parts), every=True)
+            return PlanSql("(" + " OR ".join(p.where for p in parts) + ")", exact)
+        return PlanSql("TRUE", False, every=True)
+
+    def equality(self, plan: PEq) -> PlanSql:
+        column = _indexed_column(plan.path)
+        value = plan.value
+        if column is None:
+            if isinstance(value, str):
+                return PlanSql(f"contains(raw, {jqsql.lit(orjson.dumps(value).decode())})", False)
+            return PlanSql("TRUE", False, every=True)
+        if column.startswith("d_"):
+            if isinstance(value, str):
+                return PlanSql(f"({column} = {jqsql.lit(value)})" if value else "FALSE", True)
+            return PlanSql(f"({column} = '')" if value is None else "FALSE", True)
+        if isinstance(value, str) or value is None:
+            text = "null" if value is None else orjson.dumps(value).decode()
+            where = f"({column} = {jqsql.lit(text)})"
+            if self.exists(f"{column} IS NULL"):
+                return PlanSql(f"({where} OR {column} IS NULL)", False)
+            return PlanSql(where, True)
+        return PlanSql(f"({column} IS NULL OR ({column} <> 'null' AND json_type({column}) <> 'VARCHAR'))", False)
+
+    def predicate(self, plan: PPred) -> PlanSql:
+        column = _indexed_column(plan.path)
+        if column is None:
+            return PlanSql("TRUE", False, every=True)
+        try:
+            program = jq.compile_program(plan.predicate)
+        except jq.JqCompileError:
+            return PlanSql("TRUE", False, every=True)
+
+        def holds(value: Any) -> Optional[bool]:
+            try:
+                return any(out is True for out in program.run(value))
+            except jq.JqRuntimeError:
+                return None
+
+        derived = column.startswith("d_")
+        if derived:
+            strings = [r[0] for r in self.cur.execute(f"SELECT DISTINCT {column} FROM events WHERE {column} <> ''").fetchall()]
+            texts = {s: s for s in strings}
+        else:
+            found = self.cur.execute(
+                f"SELECT DISTINCT {column} FROM events WHERE json_type({column}) = 'VARCHAR'").fetchall()
+            texts = {orjson.loads(r[0]): r[0] for r in found}
+        keep = [texts[s] for s in texts if holds(s) is not False]
+        unsure = any(holds(s) is None for s in texts)
+        parts = []
+        if keep:
+            import pyarrow as pa
+
+            name = f"_pred_{len(self._memo)}_{abs(hash((plan.predicate, plan.path, plan.default)))}"
+            self.cur.register(name, pa.table({"v": pa.array(keep, pa.string())}))
+            parts.append(f"(CAST({column} AS VARCHAR) IN (SELECT v FROM {name}))")
+        null_where = f"({column} = '')" if derived else f"({column} = 'null')"
+        if self.exists(null_where):
+            verdict = holds(plan.default if plan.has_default else None)
+            unsure = unsure or verdict is None
+            if verdict is not False:
+                parts.append(null_where)
+        if not derived:
+            others = f"({column} <> 'null' AND json_type({column}) <> 'VARCHAR')"
+            if self.exists(others):
+                unsure = True
+                parts.append(others)
+            if self.exists(f"{column} IS NULL"):
+                if plan.has_default:
+                    verdict = holds(plan.default)
+                    unsure = unsure or verdict is None
+                    if verdict is not False:
+                        parts.append(f"({column} IS NULL)")
+                else:
+                    unsure = True
+                    parts.append(f"({column} IS NULL)")
+        return PlanSql("(" + " OR ".join(parts) + ")" if parts else "FALSE", not unsure)
+
+
+def plan_sql(cur: Any, plan: Any, n: int) -> PlanSql:
+    """The in-memory plan's candidate rows (and its exactness verdict) as a SQL condition."""
+    return _Planner(cur, n).plan(plan)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The condition as SQL
+
+
+def translate(query: EventQuery) -> Optional[jqsql.Predicate]:
+    """The query's match condition in SQL, or None when some part has no exact translation."""
+    try:
+        return translation(query)
+    except jqsql.Untranslatable:
+        return None
+
+
+def translation(query: EventQuery) -> jqsql.Predicate:
+    """Like :func:`translate` but raises :class:`~trailtui.engine.jq.sql.Untranslatable` with the reason."""
+    tree = query.ast
+    stages = _body_stages(query)
+    if query.kind == "boolean":
+        return jqsql.compile_boolean(_join(stages))
+    selects = []
+    for stage in stages:
+        if isinstance(stage, jq.ast.FuncCall) and stage.name == "select" and len(stage.args) == 1:
+            selects.append(stage.args[0])
+        else:
+            break
+    if query.kind == "select" or (query.kind == "project" and query.selection_only):
+        return jqsql.compile_conditions(selects)
+    raise jqsql.Untranslatable(f"a {query.kind} filter ({tree.__class__.__name__})")
+
+
+def _body_stages(query: EventQuery) -> list:
+    """The per-event stages of the query (what ``compile_query`` split off), trailing format dropped."""
+    from ..query import _stages, _is_records_iter, _comma_items, _constant_strings
+
+    stages = _stages(query.ast)
+    first = stages[0]
+    if query.header is not None and isinstance(first, jq.ast.Comma):
+        items = _comma_items(first)
+        rest = items[1:]
+        inner = _stages(rest[0]) if len(rest) == 1 else None
+        if inner is None or _constant_strings(items[0]) is None:
+            raise jqsql.Untranslatable("a header with several parts")
+        stages = inner + stages[1:]
+    if _is_records_iter(stages[0]):
+        stages = stages[1:]
+    if stages and isinstance(stages[-1], jq.ast.Format):
+        stages = stages[:-1]
+    return stages
+
+
+def _join(stages: Sequence[Any]) -> Any:
+    node = stages[-1]
+    for stage in reversed(stages[:-1]):
+        node = jq.ast.Pipe(stage, node)
+    return node
+
+
+# ---------------------------------------------------------------------------------------------------
+# jq in worker processes
+
+_WORKER_QUERIES: dict[str, EventQuery] = {}
+
+
+def _worker_match(text: str, raws: list[str]) -> tuple[list[int], int, Optional[tuple[int, str]]]:
+    """(indices that match, errors, (index, message) of the first error) for records in one chunk."""
+    query = _WORKER_QUERIES.get(text)
+    if query is None:
+        query = _WORKER_QUERIES[text] = compile_query(text)
+    hits: list[int] = []
+    errors = 0
+    first: Optional[tuple[int, str]] = None
+    loads = orjson.loads
+    for i, raw in enumerate(raws):
+        try:
+            record = loads(raw)
+        except orjson.JSONDecodeError:
+            import json
+
+            record = json.loads(raw)
+        try:
+            if _matches(query, record):
+                hits.append(i)
+        except jq.JqRuntimeError as err:
+            errors += 1
+            if first is None:
+                first = (i, str(err))
+        except RecursionError:
+            errors += 1
+            if first is None:
+                first = (i, "recursion too deep")
+    return hits, errors, first
+
+
+class JqPool:
+    """A persistent process pool (started on first use, shut down at exit)."""
+
+    _lock = threading.Lock()
+    _executor: Optional[ProcessPoolExecutor] = None
+
+    @classmethod
+    def executor(cls) -> ProcessPoolExecutor:
+        with cls._lock:
+            if cls._executor is None:
+                import multiprocessing
+
+                workers = max(1, min(2, os.cpu_count() or 1))
+                cls._executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                atexit.register(cls.shutdown)
+            return cls._executor
+
+    @classmethod
+    def shutdown(cls) -> None:
+        with cls._lock:
+            if cls._executor is not None:
+                cls._executor.shutdown(wait=False, cancel_futures=True)
+                cls._executor = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running
+
+
+def _within_table(cur: Any, within: Sequence[int]) -> str:
+    import pyarrow as pa
+
+    table = pa.table({"row": pa.array(sorted(set(within)), pa.uint64())})
+    cur.register("_within_rows", table)
+    return "row IN (SELECT row FROM _within_rows)"
+
+
+def _rows(cur: Any, sql: str) -> array:
+    """The ``row`` column of a query as an ``array('I')`` (read from Arrow buffers, no per-row Python)."""
+    table = cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table()
+    out = array("I")
+    for chunk in table.column("row").chunks:
+        if not len(chunk):
+            continue
+        data = chunk.buffers()[1]
+        start = chunk.offset * 4
+        out.frombytes(memoryview(data)[start : start + len(chunk) * 4])
+    return out
+
+
+def run_filter(
+    backend: Any,
+    query: EventQuery,
+    *,
+    n: Optional[int] = None,
+    cancelled: Optional[Callable[[], bool]] = None,
+    within: Optional[Sequence[int]] = None,
+) -> FilterResult:
+    """The rows (below ``n``) the query selects on ``backend`` (anything with ``con`` and ``len()``),
+    equal to the in-memory engine's :class:`FilterResult` (rows, errors, first error)."""
+    started = time.perf_counter()
+    total = len(backend) if n is None else n
+    if query.mode == "root":
+        raise ValueError("root-mode queries have no per-event rows; use run_root()")
+    cur = backend.con.cursor()
+    try:
+        if query.kind == "all" and query.plan_decides:
+            rows = array("I", range(total)) if within is None else array("I", within)
+            return FilterResult(rows, total, elapsed=time.perf_counter() - started)
+        plan = plan_sql(cur, query.plan, total)
+        scope = [f"row < {total}"]
+        if within is not None:
+            scope.append(_within_table(cur, within))
+        if not plan.every:
+            scope.append(f"coalesce({plan.where}, FALSE)")
+        where = " AND ".join(scope)
+        if query.match is None or (plan.exact and query.selection_only and _plan_complete(query.plan)):
+            return FilterResult(_rows(cur, f"SELECT row FROM events WHERE {where} ORDER BY row"), total,
+                                elapsed=time.perf_counter() - started)
+        predicate = translate(query)
+        if predicate is None:
+            return _run_jq(cur, query, where, total, cancelled, started, array("I"), 0, None)
+        cond, unsure = predicate.cond, predicate.unsure
+        matched = _rows(cur, f"SELECT row FROM events WHERE {where} AND coalesce({cond}, FALSE) "
+                             f"AND NOT coalesce({unsure}, TRUE) ORDER BY row")
+        errors, first_row = cur.execute(
+            f"SELECT count(*), min(row) FROM events WHERE {where} AND ({cond}) IS NULL "
+            f"AND NOT coalesce({unsure}, TRUE)").fetchall()[0]
+        first_error = None
+        if errors:
+            first_error = _message(cur, query, int(first_row))
+        if unsure == "FALSE":
+            return FilterResult(matched, total, errors, first_error, time.perf_counter() - started)
+        return _run_jq(cur, query, f"{where} AND coalesce({unsure}, TRUE)", total, cancelled, started, matched,
+                       errors, (int(first_row), first_error) if errors else None)
+    finally:
+        cur.close()
+
+
+def _message(cur: Any, query: EventQuery, row: int) -> Optional[str]:
+    """jq's error message for one row SQL knows raises (one record: cheap enough for any thread)."""
+    raw = cur.execute("SELECT raw FROM events WHERE row = ?", [row]).fetchall()[0][0]
+    _, _, first = _worker_match(query.text, [raw])
+    return first[1] if first else "error"
+
+
+def _run_jq(cur: Any, query: EventQuery, where: str, total: int, cancelled: Optional[Callable[[], bool]],
+            started: float, matched: array, errors: int, first: Optional[tuple[int, Optional[str]]]) -> FilterResult:
+    """jq on the rows ``where`` selects, in worker processes; merged with what SQL already decided."""
+    executor = JqPool.executor()
+    cur.execute(f"SELECT row, raw FROM events WHERE {where} ORDER BY row")
+    pending: list[tuple[list[int], Future]] = []
+    hits: list[int] = []
+    decoded = 0
+    is_cancelled = False
+
+    def collect(block: list[int], future: Future) -> None:
+        nonlocal errors, first
+        found, count, err = future.result()
+        hits.extend(block[i] for i in found)
+        errors += count
+        if err is not None:
+            row = block[err[0]]
+            if first is None or row < first[0]:
+                first = (row, err[1])
+
+    while True:
+        if cancelled is not None and cancelled():
+            is_cancelled = True
+            break
+        batch = cur.fetchmany(CHUNK)
+        if not batch:
+            break
+        rows = [r[0] for r in batch]
+        decoded += len(rows)
+        pending.append((rows, executor.submit(_worker_match, query.text, [r[1] for r in batch])))
+        while len(pending) >= WINDOW:
+            collect(*pending.pop(0))
+    for block, future in pending:
+        if is_cancelled:
+            future.cancel()
+            if future.cancelled():
+                continue
+        collect(block, future)
+    if hits:
+        merged = sorted(set(matched).union(hits))
+        matched = array("I", merged)
+    return FilterResult(matched, total, errors, first[1] if first else None, time.perf_counter() - started,
+                        decoded, is_cancelled)
+
+
+__all__ = ["run_filter", "plan_sql", "translate", "translation", "JqPool", "PlanSql", "ALL", "PAny"]
