@@ -22,9 +22,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from columnar_fixture import build, store_of  # noqa: E402
 from test_columnar_filtering import HUNTS, SLOW  # noqa: E402
 
-from trailtui.engine import samplegen  # noqa: E402
+from trailtui.tools import samplegen  # noqa: E402
 from trailtui.engine.columnar import filtering  # noqa: E402
-from trailtui.engine.query import compile_query, run_filter  # noqa: E402
+from trailtui.engine.memory_filter import run_filter  # noqa: E402
+from trailtui.engine.query import compile_query  # noqa: E402
 
 HAND = {
     SLOW[0]: "SELECT row FROM events WHERE regexp_matches(coalesce(v_requestParameters__roleArn->>'$', ''), 'admin')",

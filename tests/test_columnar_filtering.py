@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 import jq as refjq
 from columnar_fixture import build, store_of
 from jqref import dataset_files, load_corpus
-from trailtui.engine import samplegen
+from trailtui.tools import samplegen
 from trailtui.engine.columnar import filtering
-from trailtui.engine.query import PRELUDE, QueryError, compile_query, run_filter
+from trailtui.engine.memory_filter import run_filter
+from trailtui.engine.prelude import PRELUDE
+from trailtui.engine.query import QueryError, compile_query
 from trailtui.engine.store import build_store
 
 CORPUS = [f.source for f in load_corpus() if f.mode == "record"]

@@ -154,6 +154,8 @@ class EventQuery:
     selection_only: bool = False
     """True when ``match`` is exactly the selection conditions (so an exact, complete plan can replace it)."""
     ast: Any = None
+    reading: Optional[str] = None
+    """The ``reading`` this query was compiled with (see :func:`compile_query`); workers recompile with it."""
     uses_filename: bool = False
     """True when the filter calls ``input_filename`` (each run is then told the event's source file)."""
     flippable: bool = False
@@ -223,7 +225,7 @@ def compile_query(text: str, reading: Optional[str] = None) -> EventQuery:
         body_stages = stages
     query = EventQuery(text=text, mode="events", kind="all", program=program, header=header,
                        header_outputs=header_outputs, ast=tree, records_form=records_form,
-                       uses_filename="input_filename" in function_names(tree))
+                       uses_filename="input_filename" in function_names(tree), reading=reading)
     if not body_stages or (len(body_stages) == 1 and isinstance(body_stages[0], ast.Identity)):
         query.body = None
         query.plan_decides = True

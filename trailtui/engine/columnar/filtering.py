@@ -34,10 +34,11 @@ import orjson
 
 from .. import jq
 from ..jq import sql as jqsql
-from ..query import (
-    ALL, EventQuery, FilterResult, PAnd, PAny, PEq, PMember, PNot, POr, PPred, PSubstr, PTimeRange, PTruthy,
-    _matches, _plan_complete, compile_query,
+from ..memory_filter import ALL, _matches
+from ..planner import (
+    PAnd, PAny, PEq, PMember, PNot, POr, PPred, PSubstr, PTimeRange, PTruthy, _comma_items, plan_complete,
 )
+from ..query import EventQuery, FilterResult, compile_query
 from ..store import DERIVED_INDEXES, PATH_INDEXES
 from .schema import PATH_COLUMNS
 
@@ -233,7 +234,7 @@ def translation(query: EventQuery) -> jqsql.Predicate:
 
 def _body_stages(query: EventQuery) -> list:
     """The per-event stages of the query (what ``compile_query`` split off), trailing format dropped."""
-    from ..query import _stages, _is_records_iter, _comma_items, _constant_strings
+    from ..query import _constant_strings, _is_records_iter, _stages
 
     stages = _stages(query.ast)
     first = stages[0]
@@ -264,11 +265,16 @@ def _join(stages: Sequence[Any]) -> Any:
 _WORKER_QUERIES: dict[str, EventQuery] = {}
 
 
-def _worker_match(text: str, raws: list[str]) -> tuple[list[int], int, Optional[tuple[int, str]]]:
-    """(indices that match, errors, (index, message) of the first error) for records in one chunk."""
-    query = _WORKER_QUERIES.get(text)
+def _worker_match(text: str, reading: Optional[str], raws: list[str], filenames: Optional[list[str]] = None,
+                  ) -> tuple[list[int], int, Optional[tuple[int, str]]]:
+    """(indices that match, errors, (index, message) of the first error) for records in one chunk.
+
+    The worker compiles ``text`` with the same ``reading`` the caller's query was compiled with;
+    ``filenames`` (when the filter calls ``input_filename``) is each record's source file."""
+    key = f"{reading}\0{text}"
+    query = _WORKER_QUERIES.get(key)
     if query is None:
-        query = _WORKER_QUERIES[text] = compile_query(text)
+        query = _WORKER_QUERIES[key] = compile_query(text, reading)
     hits: list[int] = []
     errors = 0
     first: Optional[tuple[int, str]] = None
@@ -281,7 +287,7 @@ def _worker_match(text: str, raws: list[str]) -> tuple[list[int], int, Optional[
 
             record = json.loads(raw)
         try:
-            if _matches(query, record):
+            if _matches(query, record, filenames[i] if filenames is not None else None):
                 hits.append(i)
         except jq.JqRuntimeError as err:
             errors += 1
@@ -370,7 +376,7 @@ def run_filter(
         if not plan.every:
             scope.append(f"coalesce({plan.where}, FALSE)")
         where = " AND ".join(scope)
-        if query.match is None or (plan.exact and query.selection_only and _plan_complete(query.plan)):
+        if query.match is None or (plan.exact and query.selection_only and plan_complete(query.plan)):
             return FilterResult(_rows(cur, f"SELECT row FROM events WHERE {where} ORDER BY row"), total,
                                 elapsed=time.perf_counter() - started)
         predicate = translate(query)
@@ -395,8 +401,10 @@ def run_filter(
 
 def _message(cur: Any, query: EventQuery, row: int) -> Optional[str]:
     """jq's error message for one row SQL knows raises (one record: cheap enough for any thread)."""
-    raw = cur.execute("SELECT raw FROM events WHERE row = ?", [row]).fetchall()[0][0]
-    _, _, first = _worker_match(query.text, [raw])
+    raw, path = cur.execute(
+        "SELECT e.raw, s.path FROM events e LEFT JOIN sources s ON s.id = e.src WHERE e.row = ?", [row]
+    ).fetchall()[0]
+    _, _, first = _worker_match(query.text, query.reading, [raw], [path] if query.uses_filename else None)
     return first[1] if first else "error"
 
 
@@ -404,7 +412,8 @@ def _run_jq(cur: Any, query: EventQuery, where: str, total: int, cancelled: Opti
             started: float, matched: array, errors: int, first: Optional[tuple[int, Optional[str]]]) -> FilterResult:
     """jq on the rows ``where`` selects, in worker processes; merged with what SQL already decided."""
     executor = JqPool.executor()
-    cur.execute(f"SELECT row, raw FROM events WHERE {where} ORDER BY row")
+    paths = dict(cur.execute("SELECT id, path FROM sources").fetchall()) if query.uses_filename else None
+    cur.execute(f"SELECT row, raw, src FROM events WHERE {where} ORDER BY row")
     pending: list[tuple[list[int], Future]] = []
     hits: list[int] = []
     decoded = 0
@@ -429,7 +438,9 @@ def _run_jq(cur: Any, query: EventQuery, where: str, total: int, cancelled: Opti
             break
         rows = [r[0] for r in batch]
         decoded += len(rows)
-        pending.append((rows, executor.submit(_worker_match, query.text, [r[1] for r in batch])))
+        filenames = [paths[r[2]] for r in batch] if paths is not None else None
+        pending.append((rows, executor.submit(_worker_match, query.text, query.reading, [r[1] for r in batch],
+                                              filenames)))
         while len(pending) >= WINDOW:
             collect(*pending.pop(0))
     for block, future in pending:
