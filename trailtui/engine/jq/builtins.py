@@ -12,7 +12,7 @@ from .compiler import (EMPTY, Code, Closure, code_from_opt, const_code, invalid_
                        real_paths, value_paths, _recurse_paths, _recurse_values)
 from .context import current
 from .errors import JqRuntimeError
-from .paths import delpaths, getpath, index, iter_values, setpath
+from .paths import delpaths, disown, getpath, index, iter_values, setpath
 from .values import (compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy,
                      type_name, SortKey)
 
@@ -796,14 +796,17 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
     def paths_of(v, env):
         return [list(p) for p, _ in real_paths(lpaths((), v, env))]
 
+    # each run copies a container at most once (``owned``), so updating n paths costs O(n), not O(n^2)
     if op == "|=":
         def run(v, env):
             acc = v
+            owned: dict = {}
             dels = []
             for p in paths_of(v, env):
                 cur = getpath(acc, p)
+                disown(owned, cur)
                 for x in rr(cur, env):
-                    acc = setpath(acc, p, x)
+                    acc = setpath(acc, p, x, owned)
                     break
                 else:
                     dels.append(p)
@@ -815,17 +818,21 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
         def run_set(v, env):
             for x in rr(v, env):
                 acc = v
+                owned: dict = {}
                 for p in paths_of(v, env):
-                    acc = setpath(acc, p, x)
+                    acc = setpath(acc, p, x, owned)
                 yield acc
         return Code(run_set)
     if op == "//=":
         def run_alt(v, env):
             for x in rr(v, env):
                 acc = v
+                owned: dict = {}
                 for p in paths_of(v, env):
                     cur = getpath(acc, p)
-                    acc = setpath(acc, p, cur if truthy(cur) else x)
+                    if truthy(cur):
+                        disown(owned, cur)
+                    acc = setpath(acc, p, cur if truthy(cur) else x, owned)
                 yield acc
         return Code(run_alt)
     f = BINOPS[op[:-1]]
@@ -833,8 +840,11 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
     def run_arith(v, env):
         for x in rr(v, env):
             acc = v
+            owned: dict = {}
             for p in paths_of(v, env):
-                acc = setpath(acc, p, f(getpath(acc, p), x))
+                cur = getpath(acc, p)
+                disown(owned, cur)  # `+=` may return its left side unchanged (`. + null`)
+                acc = setpath(acc, p, f(cur, x), owned)
             yield acc
     return Code(run_arith)
 
