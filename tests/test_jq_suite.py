@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from trailtui.engine.jq import JqCompileError, JqUnsupported, compile_program
-from trailtui.engine.jq.testsuite import Case, read_cases, run_case
+from jqsuite import Case, read_cases, run_case
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TRAILTUI_SHARED", REPO.parent / "shared"))

@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from . import ast as A
 from .errors import BreakSignal, JqRuntimeError, JqSyntaxError, JqUnsupported
-from .paths import _idx_err, delpaths, do_slice, getpath, index, iter_values, setpath
-from .values import desc, dumps, equal, norm_num, trunc_dump, truthy, type_name
+from .paths import _idx_err, do_slice, index, iter_values
+from .values import desc, trunc_dump, truthy, type_name
 
 EMPTY: Any = type("EmptyType", (), {"__repr__": lambda self: "EMPTY"})()
 _NOCONST = object()
@@ -303,7 +303,6 @@ class Compiler:
                                 continue
                             raise
                         yield tp + ({"start": s, "end": e},), r
-        opt = None
         if tgt.single and st.single and en.single and not optional:
             so, eo, to = st.opt, en.opt, tgt.opt
 

@@ -6,7 +6,7 @@ import math
 from typing import Any, Iterable, Optional
 
 from .errors import JqRuntimeError
-from .values import desc, sorted_values, type_name
+from .values import desc, type_name
 
 
 def _idx_err(v: Any, k: Any) -> JqRuntimeError:

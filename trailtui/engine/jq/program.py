@@ -12,7 +12,7 @@ from . import context
 from .context import MessageSink
 from .builtins import JQ_DEFS, NATIVES
 from .compiler import EMPTY, Code, Compiler, Scope, VAR
-from .errors import BreakSignal, JqCompileError, JqRuntimeError, JqSyntaxError
+from .errors import BreakSignal, JqRuntimeError, JqSyntaxError
 from .parser import deep_recursion, parse, parse_defs
 
 _lock = threading.Lock()
