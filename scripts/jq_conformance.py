@@ -13,8 +13,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the suite readers are test tools
 
-from trailtui.engine.jq.testsuite import read_cases, run_case  # noqa: E402
+from jqsuite import read_cases, run_case  # noqa: E402
 
 SHARED = Path(os.environ.get("TRAILTUI_SHARED", REPO.parent / "shared"))
 FILES = ["jq.test", "man-1.8.2.test"]

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import (EMPTY, Code, Closure, code_from_opt, const_code, invalid_path, pipe_code,
-                       real_paths, value_paths, _recurse_paths, _recurse_values)
+from .compiler import (EMPTY, Code, code_from_opt, invalid_path, real_paths, value_paths, _recurse_paths,
+                       _recurse_values)
 from .context import current
 from .errors import JqRuntimeError
-from .paths import delpaths, getpath, index, iter_values, setpath
-from .values import (compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy,
-                     type_name, SortKey)
+from .paths import delpaths, disown, getpath, index, iter_values, setpath
+from .values import compare, desc, dumps, equal, norm_num, sort_key, sorted_values, truthy, type_name
 
 NATIVES: Dict[Tuple[str, int], "Native"] = {}
 
@@ -644,7 +642,7 @@ def _keyed(v, env, f, minmax=False):
 
 
 def _order(keys):
-    ks = [SortKey(k) for k in keys]
+    ks = [sort_key(k) for k in keys]
     return sorted(range(len(keys)), key=ks.__getitem__)
 
 
@@ -783,7 +781,6 @@ for _nm, _flag in (("any", True), ("all", False)):
 
 def _make_update(op):
     def make(args, compiler, node):
-        from .compiler import Compiler
         return update_code(op, args[0], args[1])
     return make
 
@@ -796,14 +793,17 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
     def paths_of(v, env):
         return [list(p) for p, _ in real_paths(lpaths((), v, env))]
 
+    # each run copies a container at most once (``owned``), so updating n paths costs O(n), not O(n^2)
     if op == "|=":
         def run(v, env):
             acc = v
+            owned: dict = {}
             dels = []
             for p in paths_of(v, env):
                 cur = getpath(acc, p)
+                disown(owned, cur)
                 for x in rr(cur, env):
-                    acc = setpath(acc, p, x)
+                    acc = setpath(acc, p, x, owned)
                     break
                 else:
                     dels.append(p)
@@ -815,17 +815,21 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
         def run_set(v, env):
             for x in rr(v, env):
                 acc = v
+                owned: dict = {}
                 for p in paths_of(v, env):
-                    acc = setpath(acc, p, x)
+                    acc = setpath(acc, p, x, owned)
                 yield acc
         return Code(run_set)
     if op == "//=":
         def run_alt(v, env):
             for x in rr(v, env):
                 acc = v
+                owned: dict = {}
                 for p in paths_of(v, env):
                     cur = getpath(acc, p)
-                    acc = setpath(acc, p, cur if truthy(cur) else x)
+                    if truthy(cur):
+                        disown(owned, cur)
+                    acc = setpath(acc, p, cur if truthy(cur) else x, owned)
                 yield acc
         return Code(run_alt)
     f = BINOPS[op[:-1]]
@@ -833,14 +837,16 @@ def update_code(op: str, lhs: Code, rhs: Code) -> Code:
     def run_arith(v, env):
         for x in rr(v, env):
             acc = v
+            owned: dict = {}
             for p in paths_of(v, env):
-                acc = setpath(acc, p, f(getpath(acc, p), x))
+                cur = getpath(acc, p)
+                disown(owned, cur)  # `+=` may return its left side unchanged (`. + null`)
+                acc = setpath(acc, p, f(cur, x), owned)
             yield acc
     return Code(run_arith)
 
 
 def _make_map_values(args, compiler, node):
-    from .compiler import Code as _C
     it = Code(lambda v, env: iter_values(v), paths=_iter_paths)
     return update_code("|=", it, args[0])
 

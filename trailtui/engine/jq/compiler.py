@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from . import ast as A
 from .errors import BreakSignal, JqRuntimeError, JqSyntaxError, JqUnsupported
-from .paths import _idx_err, delpaths, do_slice, getpath, index, iter_values, setpath
-from .values import desc, dumps, equal, norm_num, trunc_dump, truthy, type_name
+from .paths import _idx_err, do_slice, index, iter_values
+from .values import desc, trunc_dump, truthy, type_name
 
 EMPTY: Any = type("EmptyType", (), {"__repr__": lambda self: "EMPTY"})()
 _NOCONST = object()
@@ -303,7 +303,6 @@ class Compiler:
                                 continue
                             raise
                         yield tp + ({"start": s, "end": e},), r
-        opt = None
         if tgt.single and st.single and en.single and not optional:
             so, eo, to = st.opt, en.opt, tgt.opt
 
@@ -1258,33 +1257,49 @@ def _alt_paths(left: Code, right: Code) -> Callable:
 
 
 def _recurse_values(v: Any, env: Any) -> Iterator[Any]:
+    """``..``: pre-order walk with an explicit stack (no generator chain, so depth costs nothing)."""
     yield v
     t = type(v)
-    if t is list:
-        for x in v:
-            if type(x) is list or type(x) is dict:
-                yield from _recurse_values(x, env)
-            else:
-                yield x
-    elif t is dict:
-        for x in v.values():
-            if type(x) is list or type(x) is dict:
-                yield from _recurse_values(x, env)
-            else:
-                yield x
+    if t is not list and t is not dict:
+        return
+    stack = [iter(v if t is list else v.values())]
+    while stack:
+        for x in stack[-1]:
+            yield x
+            tx = type(x)
+            if tx is list:
+                stack.append(iter(x))
+                break
+            if tx is dict:
+                stack.append(iter(x.values()))
+                break
+        else:
+            stack.pop()
 
 
 def _recurse_paths(p: tuple, v: Any, env: Any) -> Iterator[Tuple[tuple, Any]]:
+    """Path mode of ``..`` (same walk as `_recurse_values`)."""
     yield p, v
     if p is None:
         return
     t = type(v)
-    if t is list:
-        for i, x in enumerate(v):
-            yield from _recurse_paths(p + (i,), x, env)
-    elif t is dict:
-        for k, x in v.items():
-            yield from _recurse_paths(p + (k,), x, env)
+    if t is not list and t is not dict:
+        return
+    stack = [(p, iter(enumerate(v)) if t is list else iter(v.items()))]
+    while stack:
+        base, it = stack[-1]
+        for k, x in it:
+            q = base + (k,)
+            yield q, x
+            tx = type(x)
+            if tx is list:
+                stack.append((q, iter(enumerate(x))))
+                break
+            if tx is dict:
+                stack.append((q, iter(x.items())))
+                break
+        else:
+            stack.pop()
 
 
 def _c_update(self: Compiler, node: A.Update, scope: Scope) -> Code:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import calendar
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 from .errors import JqRuntimeError
-from .values import desc
 
 
 def _isnum(x: Any) -> bool:
@@ -115,6 +115,7 @@ _GLIBC_ONLY = {"%F": "%Y-%m-%d", "%T": "%H:%M:%S", "%D": "%m/%d/%y", "%R": "%H:%
                "%e": "%d", "%n": " ", "%t": " "}
 
 
+@lru_cache(maxsize=64)
 def _glibc_format(fmt: str) -> str:
     """Spell glibc's strptime shorthands (``%F``, ``%T``, ...) in the directives Python knows."""
     out, i = [], 0
@@ -134,7 +135,7 @@ def _glibc_format(fmt: str) -> str:
 
 def strptime(v: Any, fmt: Any) -> list:
     if type(v) is not str:
-        raise JqRuntimeError(f"strptime/1 requires string inputs and arguments")
+        raise JqRuntimeError("strptime/1 requires string inputs and arguments")
     if type(fmt) is not str:
         raise JqRuntimeError("strptime/1 requires string inputs and arguments")
     f = _glibc_format(fmt)

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict
 from urllib.parse import quote, unquote
 
 from .errors import JqRuntimeError
-from .values import desc, dumps, type_name
+from .values import desc, dumps
 
 
 def tostring(v: Any) -> str:

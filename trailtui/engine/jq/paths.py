@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from .errors import JqRuntimeError
-from .values import desc, sorted_values, type_name
+from .values import desc, type_name
 
 
 def _idx_err(v: Any, k: Any) -> JqRuntimeError:
@@ -144,12 +144,34 @@ def getpath(v: Any, path: Any) -> Any:
     return v
 
 
-def setpath(v: Any, path: Any, newval: Any) -> Any:
+def setpath(v: Any, path: Any, newval: Any, owned: Optional[dict] = None) -> Any:
+    """``v`` with the value at ``path`` replaced; ``v`` itself is never changed.
+
+    ``owned`` (``id -> container``) makes a run of several ``setpath`` calls linear instead of
+    quadratic: containers this function copied are recorded there, and a later call writes into them
+    in place instead of copying them again. The caller must not let an owned container escape while
+    the run goes on (see ``disown``)."""
     _check_path(path)
-    return _setpath(v, path, 0, newval)
+    return _setpath(v, path, 0, newval, owned)
 
 
-def _setpath(v: Any, path: list, i: int, newval: Any) -> Any:
+def disown(owned: dict, value: Any) -> None:
+    """Forget every owned container when ``value`` (about to be shared, e.g. handed to a filter) is one."""
+    if owned and id(value) in owned:
+        owned.clear()
+
+
+def _own(v: Any, copy: Any, owned: Optional[dict]) -> Any:
+    if owned is None:
+        return copy(v)
+    if id(v) in owned:
+        return v
+    r = copy(v)
+    owned[id(r)] = r
+    return r
+
+
+def _setpath(v: Any, path: list, i: int, newval: Any, owned: Optional[dict] = None) -> Any:
     if i == len(path):
         return newval
     k = path[i]
@@ -159,8 +181,8 @@ def _setpath(v: Any, path: list, i: int, newval: Any) -> Any:
         if v is None:
             return {k: _setpath(None, path, i + 1, newval)}
         if tv is dict:
-            r = dict(v)
-            r[k] = _setpath(v.get(k), path, i + 1, newval)
+            r = _own(v, dict, owned)
+            r[k] = _setpath(r.get(k), path, i + 1, newval, owned)
             return r
         raise _idx_err(v, k)
     if tk is int or tk is float:
@@ -177,9 +199,9 @@ def _setpath(v: Any, path: list, i: int, newval: Any) -> Any:
             k += len(v)
             if k < 0:
                 raise JqRuntimeError("Out of bounds negative array index")
-        r = list(v)
+        r = _own(v, list, owned)
         cur = r[k] if k < len(r) else None
-        nv = _setpath(cur, path, i + 1, newval)
+        nv = _setpath(cur, path, i + 1, newval, owned)
         if k >= len(r):
             if k > 100000000:
                 raise JqRuntimeError("Array index too large")

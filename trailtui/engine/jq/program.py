@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
-from typing import Any, Dict, Iterable, Iterator, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import ast as A
 from . import context
 from .context import MessageSink
 from .builtins import JQ_DEFS, NATIVES
 from .compiler import EMPTY, Code, Compiler, Scope, VAR
-from .errors import BreakSignal, JqCompileError, JqRuntimeError, JqSyntaxError
+from .errors import BreakSignal, JqRuntimeError, JqSyntaxError
 from .parser import deep_recursion, parse, parse_defs
 
 _lock = threading.Lock()
@@ -76,7 +77,22 @@ class Program:
         return context.stepped(ctx, outputs)
 
 
+DEEP_STACK_BYTES = 1 << 30
+"""Stack of the thread that re-runs a program which hit Python's recursion limit (address space, paged
+in only as used)."""
+DEEP_RECURSION_LIMIT = 1_500_000
+"""Python frames allowed in that thread: about 100,000 levels of jq recursion, as libjq reaches."""
+
+
 def _make_runner(code: Code):
+    """``runner(value, variables)``: the lazy outputs.
+
+    Deep recursion: the first attempt runs in the caller's thread under the normal recursion limit (fast,
+    and lazy). If it hits that limit, the run is repeated from the start in a helper thread with a 1 GiB
+    stack and a recursion limit of 1.5 million, skipping the outputs already given (a jq program is
+    deterministic apart from ``now``/``debug``, whose effects may then repeat). The retry collects its
+    outputs before returning them, so only programs that recurse deeply lose laziness.
+    """
     opt, gen = code.opt, code.run
     no_env: Dict[str, Any] = {}
 
@@ -86,28 +102,68 @@ def _make_runner(code: Code):
             env["$" + k.lstrip("$")] = v
         return env
 
-    if opt is not None:
-        def run_opt(value, variables=None):
-            try:
-                r = opt(value, env_of(variables) if variables else no_env)
-            except RecursionError:
-                raise JqRuntimeError("jq program recursed too deeply") from None
-            except KeyError as e:
-                raise JqRuntimeError(f"{e.args[0]} is not defined") from None
-            if r is not EMPTY:
-                yield r
-        return run_opt
-
-    def run_gen(value, variables=None):
+    def shallow(value, variables):
         try:
+            if opt is not None:
+                r = opt(value, env_of(variables) if variables else no_env)
+                if r is not EMPTY:
+                    yield r
+                return
             yield from gen(value, env_of(variables) if variables else no_env)
-        except RecursionError:
-            raise JqRuntimeError("jq program recursed too deeply") from None
         except BreakSignal:
             raise JqRuntimeError("break") from None
         except KeyError as e:
             raise JqRuntimeError(f"{e.args[0]} is not defined") from None
-    return run_gen
+
+    def runner(value, variables=None):
+        done = 0
+        try:
+            for x in shallow(value, variables):
+                done += 1
+                yield x
+        except RecursionError:
+            pass
+        else:
+            return
+        outputs, error = _run_deep(shallow, value, variables, done)
+        yield from outputs
+        if error is not None:
+            raise error
+    return runner
+
+
+def _run_deep(shallow, value: Any, variables: Any, skip: int) -> Tuple[List[Any], Optional[BaseException]]:
+    """Run ``shallow`` in a thread with a deep stack: (outputs after the first ``skip``, the error or None)."""
+    outputs: List[Any] = []
+    error: List[BaseException] = []
+
+    def target() -> None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, DEEP_RECURSION_LIMIT))
+        try:
+            for i, x in enumerate(shallow(value, variables)):
+                if i >= skip:
+                    outputs.append(x)
+        except RecursionError:
+            error.append(JqRuntimeError("jq program recursed too deeply"))
+        except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
+            error.append(e)
+        finally:
+            sys.setrecursionlimit(old)
+
+    ctx = contextvars.copy_context()  # input_filename / debug sinks of this run
+    with _deep_lock:
+        old_size = threading.stack_size(DEEP_STACK_BYTES)
+        try:
+            t = threading.Thread(target=ctx.run, args=(target,), name="jq-deep-recursion", daemon=True)
+            t.start()
+        finally:
+            threading.stack_size(old_size)
+    t.join()
+    return outputs, (error[0] if error else None)
+
+
+_deep_lock = threading.Lock()
 
 
 def compile_program(src: str, prelude: Optional[str] = None, *,

@@ -163,95 +163,62 @@ def norm_num(x: Any) -> Any:
     return x
 
 
-_RANK = {type(None): 0, str: 4, int: 3, float: 3, list: 5, dict: 6}
+def _num_key(v: Any) -> tuple:
+    # nan sorts below every number; Python compares ints and floats exactly, as jq 1.8 compares
+    # number literals (9007199254740993 > 9007199254740992.0)
+    return (0,) if v != v else (1, v)
 
 
-def _rank(v: Any) -> int:
-    if v is False:
-        return 1
-    if v is True:
-        return 2
-    r = _RANK.get(type(v))
-    if r is None:
-        return _RANK[type(type_name(v) and v)]
-    return r
+def sort_key(v: Any) -> tuple:
+    """The one implementation of jq's order: ``sort_key(a) < sort_key(b)`` exactly when jq orders ``a``
+    before ``b`` (and equal keys for values jq considers equal in order).
 
-
-def compare(a: Any, b: Any) -> int:
-    """jq's total order: -1, 0 or 1."""
-    ra, rb = _rank(a), _rank(b)
-    if ra != rb:
-        return -1 if ra < rb else 1
-    if ra == 3:
-        if type(a) is not type(b):
-            a, b = float(a), float(b)
-        if a < b:
-            return -1
-        if a == b:
-            return 0
-        if a != a:  # nan sorts below every number (and itself)
-            return -1
-        return 1
-    if ra == 4:
-        return -1 if a < b else (0 if a == b else 1)
-    if ra == 5:
-        for x, y in zip(a, b):
-            c = compare(x, y)
-            if c:
-                return c
-        return -1 if len(a) < len(b) else (0 if len(a) == len(b) else 1)
-    if ra == 6:
-        ka, kb = sorted(a), sorted(b)
-        if ka != kb:
-            return -1 if ka < kb else 1
-        for k in ka:
-            c = compare(a[k], b[k])
-            if c:
-                return c
-        return 0
-    return 0
-
-
-class SortKey:
-    """Wraps a value so Python's sort orders it as jq does."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __lt__(self, other: "SortKey") -> bool:
-        return compare(self.v, other.v) < 0
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SortKey) and compare(self.v, other.v) == 0
-
-
-def sort_key(v: Any) -> Any:
-    """A fast sort key for the common scalar cases, falling back to SortKey."""
+    null < false < true < numbers < strings < arrays < objects; arrays element by element; objects by
+    their sorted key lists first, then by their values in key order. Keys are plain tuples, so Python's
+    C-level tuple comparison does the work when sorting."""
     t = type(v)
     if t is str:
         return (4, v)
-    if (t is int or t is float) and v == v:
-        return (3, v)
+    if t is int or t is float:
+        return (3, _num_key(v))
     if v is None:
-        return (0, 0)
+        return (0,)
     if v is False:
-        return (1, 0)
+        return (1,)
     if v is True:
-        return (2, 0)
-    return (7, SortKey(v))
+        return (2,)
+    if t is list:
+        return (5, tuple(sort_key(x) for x in v))
+    if t is dict:
+        keys = sorted(v)
+        return (6, tuple(keys), tuple(sort_key(v[k]) for k in keys))
+    return sort_key(_plain(v))
+
+
+def _plain(v: Any) -> Any:
+    """A JSON value given as a subclass (bool, int, str, list, dict) as its plain type."""
+    for t in (bool, int, float, str, list, dict):
+        if isinstance(v, t):
+            return t(v)
+    if isinstance(v, tuple):
+        return list(v)
+    raise TypeError(f"not a JSON value: {v!r}")
+
+
+def compare(a: Any, b: Any) -> int:
+    """jq's total order as -1, 0 or 1 (by `sort_key`)."""
+    ta, tb = type(a), type(b)
+    if ta is tb and (ta is str or ta is int):
+        return -1 if a < b else (0 if a == b else 1)
+    if ta is float and a != a and (tb is int or tb is float):
+        return -1  # jq: nan < every number, itself included
+    ka, kb = sort_key(a), sort_key(b)
+    return -1 if ka < kb else (0 if ka == kb else 1)
 
 
 def sorted_values(values: list) -> list:
     """Sort a list of values in jq's order (stable)."""
-    keys = [sort_key(v) for v in values]
-    if any(k[0] == 7 for k in keys):
-        keys = [SortKey(v) for v in values]
-        order = sorted(range(len(values)), key=keys.__getitem__)
-    else:
-        order = sorted(range(len(values)), key=keys.__getitem__)
-    return [values[i] for i in order]
+    return sorted(values, key=sort_key)
 
 
 def equal(a: Any, b: Any) -> bool:

@@ -1,18 +1,19 @@
-"""Reader and runner for jq's own ``--run-tests`` files (used by the conformance script and tests)."""
+"""Reader and runner for jq's own ``--run-tests`` files (used by ``scripts/jq_conformance.py`` and tests).
+
+A test tool, not part of the engine: it lives beside the tests and is imported as ``jqsuite``."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
 import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional
 
-from .errors import JqCompileError, JqError, JqRuntimeError, JqUnsupported
-from .values import equal
+from trailtui.engine.jq import JqCompileError, JqRuntimeError, JqUnsupported, compile_program, dumps
+from trailtui.engine.jq.values import equal
 
 MODULE_MARKERS = ("import ", "include ", "modulemeta", "get_search_list", "$__prog_args",
                   "get_prog_origin", "get_jq_origin")
@@ -102,8 +103,6 @@ class Outcome:
 
 def run_case(case: Case, timeout: float = 5.0) -> Outcome:
     """Run one case; ``status`` is pass, fail, unsupported (clean JqUnsupported) or skip (modules)."""
-    from . import compile_program
-
     if case.is_module:
         return Outcome("skip", "module test")
     if case.fail:
@@ -153,7 +152,6 @@ def run_case(case: Case, timeout: float = 5.0) -> Outcome:
     try:
         if len(outputs) == len(expected) and all(values_equal(a, b) for a, b in zip(outputs, expected)):
             return Outcome("pass")
-        from .values import dumps
         got = [dumps(x)[:200] for x in outputs]
     except RecursionError:
         return Outcome("fail", "output too deeply nested to compare")
