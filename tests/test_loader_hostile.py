@@ -204,3 +204,12 @@ def test_query_prints_records_that_load_again(tmp_path: Path) -> None:
     again.write_text(run.stdout)
     recs, probs = load_all([str(again)])
     assert probs == [] and len(recs) == 1 and recs[0]["c"] == 123456789012345678901234567890
+
+
+def test_lone_surrogate_next_to_a_big_integer_is_storable(tmp_path: Path) -> None:
+    """Found by scripts/fuzz.py: the stdlib fallback (taken for the big integer) kept the lone surrogate,
+    and storing the record failed with UnicodeEncodeError."""
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"eventVersion":"1.08","eventID":"a","x":"\\udc00","n":123456789012345678901234567890}\n')
+    store, _ = build_store([str(path)])
+    assert len(store) == 1 and json.loads(store.raw(0))["x"] == "\ufffd"

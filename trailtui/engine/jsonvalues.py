@@ -103,11 +103,13 @@ def _no_constant(name: str) -> Any:
 
 
 def _std_loads(buf: Any) -> Any:
-    if isinstance(buf, str):
-        text = buf
-    else:
-        text = bytes(buf).decode("utf-8")
-    return json.loads(text, strict=False, parse_float=_finite_float, parse_constant=_no_constant)
+    data = buf.encode("utf-8", "surrogatepass") if isinstance(buf, str) else bytes(buf)
+    if _LONE_SURROGATE_HINT.search(data) is not None:
+        # the stdlib would keep "\ud800" as a lone surrogate, which no UTF-8 writer can store
+        repaired = repair_encoding(data)
+        if repaired is not None:
+            data = repaired[0]
+    return json.loads(data.decode("utf-8"), strict=False, parse_float=_finite_float, parse_constant=_no_constant)
 
 
 def is_encoding_error(message: str) -> bool:

@@ -42,7 +42,7 @@ class SourceReader(ShapeClassifier):
             self.problem(kind.detail if not what else f"{kind.detail} (inside {stream.compression})")
             return False
         if kind.kind in ("zip", "tar"):
-            if depth >= 2:
+            if depth >= limits.MAX_ARCHIVE_DEPTH:
                 self.problem(f"{kind.kind} archive nested too deeply")
                 return False
             if kind.kind == "zip":
