@@ -87,7 +87,8 @@ def test_filter_counts_match_reference_jq(bench: dict) -> None:
     with open(bench["data"]["paths"]["records"], encoding="utf-8") as fh:
         records = json.load(fh)["Records"]
     names = [q["name"] for q in section["questions"]]
-    assert len(names) == 16
+    assert len(names) == 16 + 4 + 28  # everyday questions, the slow ones and sorted projection, the hunts
+    assert [n for n in names if n.startswith("hunt Q")] == [f"hunt Q{i:02d}" for i in range(1, 29)]
     for q in section["questions"]:
         assert "error" not in q, q
         assert q["median_ms"] >= 0 and q["runs"] == bench["config"]["repeat"]
