@@ -64,7 +64,7 @@ SCREEN_COLUMNS: tuple[Column, ...] = (
     Column("event", "Event", None, priority=1, min_width=14),
     Column("actor", "Actor", None, priority=2, min_width=12),
     Column("origin_ip", "Source IP", None, priority=3, min_width=15),
-    Column("outcome", "Outcome", None, priority=4, min_width=9),
+    Column("outcome", "Outcome", None, priority=4, min_width=12),
     Column("source", "Source", None, priority=5, min_width=10),
     Column("region", "Region", None, priority=6, min_width=9),
     Column("account", "Account", None, priority=7, min_width=12),

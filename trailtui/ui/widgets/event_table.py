@@ -133,7 +133,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
                 tooltip="Move the column cursor left (sort acts on it)"),
         Binding("l,right", "cursor_right", "Column right", show=False, id="eventtable.column-right",
                 tooltip="Move the column cursor right (sort acts on it)"),
-        Binding("s", "sort", "Sort", id="eventtable.sort",
+        Binding("s", "sort", "Sort", show=False, id="eventtable.sort",
                 tooltip="Sort by the highlighted column, ascending"),
         Binding("S", "sort_descending", "Sort desc", show=False, id="eventtable.sort-descending",
                 tooltip="Sort by the highlighted column, descending (again: ascending)"),
@@ -145,7 +145,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
                 tooltip="Narrow the highlighted column"),
         Binding("t", "cycle_time", "Time", show=False, id="eventtable.time",
                 tooltip="Times in UTC, local time, or as the gap to the previous row"),
-        Binding("enter", "select", "Detail", id="eventtable.open",
+        Binding("enter", "select", "Detail", show=False, id="eventtable.open",
                 tooltip="Show the whole event"),
     ]
 
@@ -164,6 +164,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     EventTable {
         height: 1fr;
+        scrollbar-size-vertical: 1;
         background: $surface;
         color: $foreground;
 
@@ -459,7 +460,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
     def _fit_columns(self, force: bool = False) -> None:
         """Widths for the width on screen from the natural widths (see the module docstring)."""
         columns = self._model.columns
-        available = self.scrollable_content_region.width if self.is_mounted else 0
+        # The vertical scrollbar may appear after this layout: always leave its cells free.
+        available = (self.content_region.width - self.styles.scrollbar_size_vertical) if self.is_mounted else 0
         if available <= 0:
             available = 10_000  # not laid out yet: natural widths
         if not force and available == self._fitted_for and len(self._widths) == len(columns):
