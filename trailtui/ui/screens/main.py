@@ -28,7 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...engine import export, identity, pivots
@@ -83,7 +83,11 @@ class MainScreen(Screen):
     """The one screen a responder lives in."""
 
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", tooltip="Type a jq filter; it applies as you type", id="filter"),
+        # A priority binding runs as the key is read, before the keys after it are handed to a widget: keys
+        # typed right after "/" all land in the filter bar (a normal binding ran only after they were
+        # queued to the table, and they were lost).
+        Binding("slash", "focus_filter", "Filter", tooltip="Type a jq filter; it applies as you type", id="filter",
+                priority=True),
         Binding("enter", "detail", "Detail", tooltip="Show the whole selected event", id="detail", show=False),
         Binding("u", "pivot('user')", "User", tooltip="Events by the same actor (user, role or SSO identity)", id="pivot-user"),
         Binding("i", "pivot('ip')", "IP", tooltip="Events from the same source IP (network.client.ip if the event has none)", id="pivot-ip"),
@@ -446,6 +450,11 @@ class MainScreen(Screen):
             self.refresh_bindings()
 
     # Every key stays enabled (no check_action greying): a key that cannot act says why instead.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
+        if action == "focus_filter" and isinstance(self.focused, Input):
+            return False  # "/" typed in the filter or a path is text
+        return True
 
     def _has_rows(self, what: str) -> bool:
         """True when the view has rows; else tell the user why ``what`` does nothing."""
