@@ -394,7 +394,7 @@ async def test_narrow_terminal_squeezes_columns_and_marks_every_cut() -> None:
         widths = table.column_widths
         assert widths[0] == 20 and widths[1] >= 10 and widths[2] >= 10  # squeezed, time never cut
         first = table.render_line(1).text
-        assert "AttachUserPol" in first and "…" in first
+        assert "AttachUserPo" in first and "…" in first
         assert "glitch-the-long-user-name" not in first
         # The Source IP column lies past the edge: the header says more columns follow.
         assert table.render_line(0).text.rstrip().endswith("›")

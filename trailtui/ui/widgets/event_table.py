@@ -488,11 +488,17 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             widths[:fitting] = minimum[:fitting]
             spare = room - used
             order = sorted(range(fitting), key=lambda i: (getattr(columns[i], "priority", 50), i))
-            for index in order:
-                grow = min(spare, natural[index] - widths[index])
-                if grow > 0:
-                    widths[index] += grow
-                    spare -= grow
+            # Hand spare cells out one round at a time (priority order within a round): every squeezed
+            # column gets its share instead of the first one taking them all.
+            while spare > 0:
+                grown = False
+                for index in order:
+                    if spare and widths[index] < natural[index]:
+                        widths[index] += 1
+                        spare -= 1
+                        grown = True
+                if not grown:
+                    break
         self._widths = widths
         offsets = []
         x = GUTTER
