@@ -60,6 +60,12 @@ async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
         save("main")
 
         bar = screen.query_one(FilterBar)
+        bar.value = 'select(outcome != "Success")'
+        await settle(app, pilot, after=0.3)
+        screen.query_one(EventTable).focus()
+        save("failures")
+
+        bar = screen.query_one(FilterBar)
         bar.value = PROJECTION
         await settle(app, pilot, after=0.3)
         screen.query_one(EventTable).focus()

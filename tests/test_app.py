@@ -174,7 +174,7 @@ async def test_copy_puts_the_view_as_tsv_with_a_header_on_the_clipboard(sample: 
                 break
             await pilot.pause(0.05)
         lines = app.clipboard.splitlines()
-        assert lines[0].split("\t")[:3] == ["Time", "Event", "Source"]
+        assert lines[0].split("\t")[:5] == ["Time", "Event", "Actor", "Source IP", "Outcome"]
         assert len(lines) == 1 + table.row_count
         assert all("AttachUserPolicy" in line for line in lines[1:])
 

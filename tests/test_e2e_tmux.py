@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+import json
 from pathlib import Path
 
 import pytest
@@ -87,17 +88,44 @@ class Terminal:
         subprocess.run([*self.base, "kill-server"], capture_output=True)
 
 
+def _command(*paths: Path) -> str:
+    # `python -m trailtui` from the repository (the terminal's working directory) runs this checkout's code;
+    # an installed `trailtui` script may point at another one.
+    return " ".join([sys.executable, "-m", "trailtui", *(str(p) for p in paths)])
+
+
 @pytest.fixture
 def terminal():
     if not SAMPLE.exists():
         pytest.skip("samples/cloudtrail_log.json is missing")
-    trailtui = Path(sys.executable).with_name("trailtui")
-    command = f"{trailtui if trailtui.exists() else sys.executable + ' -m trailtui'} {SAMPLE}"
-    term = Terminal(command)
+    term = Terminal(_command(SAMPLE))
     try:
         yield term
     finally:
         term.close()
+
+
+@pytest.fixture(params=[(160, 50), (80, 24)], ids=["160x50", "80x24"])
+def sized_terminal(request):
+    if not SAMPLE.exists():
+        pytest.skip("samples/cloudtrail_log.json is missing")
+    width, height = request.param
+    term = Terminal(_command(SAMPLE), width, height)
+    term.width, term.height = width, height
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def _wait_quit(terminal: Terminal) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done = subprocess.run([*terminal.base, "list-sessions"], capture_output=True, text=True)
+        if done.returncode != 0:
+            return
+        time.sleep(0.1)
+    raise AssertionError("trailtui did not quit:\n" + terminal.screen())
 
 
 def test_filter_pivot_detail_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
@@ -146,3 +174,47 @@ def test_filter_pivot_detail_and_quit_in_a_real_terminal(terminal: Terminal) -> 
         time.sleep(0.1)
     else:
         raise AssertionError("trailtui did not quit on q:\n" + terminal.screen())
+
+
+def test_the_screen_tells_the_truth_at_both_sizes(sized_terminal: Terminal) -> None:
+    """Issue 13 in a real terminal, at 160x50 and 80x24: the first columns fit, cut values end in …, the
+    footer shows the important keys, keys right after / land in the bar, q there is text, the pivot's
+    actors are whole or marked, t shows the time zone, Ctrl+C quits."""
+    terminal = sized_terminal
+    terminal.wait_for_re(r"[1-9][0-9,]* shown")
+    screen = terminal.wait_for("Outcome")
+    header = next(line for line in screen.splitlines() if "Time" in line and "Outcome" in line)
+    for label in ("Event", "Actor", "Source IP", "Outcome"):
+        assert label in header, screen
+    footer = screen.splitlines()[-1]
+    for key in ("/ Filter", "y Copy", "e Export", "o Open", "? Help", "q Quit"):
+        assert key in footer, footer
+
+    # "/" then the filter typed at once: every key lands in the bar ("q" too), nothing is lost.
+    terminal.keys("/")
+    terminal.keys('.eventName == "AttachUserPolicy" and .eventSource != "q"', literal=True)
+    attach = sum(1 for r in json.loads(SAMPLE.read_text())["Records"] if r.get("eventName") == "AttachUserPolicy")
+    screen = terminal.wait_for(f"{attach:,} of ")
+    assert '.eventName == "AttachUserPolicy" and .eventSource != "q"' in screen
+    terminal.keys("Escape")
+    time.sleep(0.3)
+
+    # The pivot on the AttachUserPolicy row: every actor is a whole name or ends in … (no "glitc").
+    terminal.keys("u")
+    screen = terminal.wait_for("› user")
+    records = json.loads(SAMPLE.read_text())["Records"]
+    names = {(r.get("userIdentity") or {}).get("userName") for r in records}
+    for line in screen.splitlines()[4:-3]:
+        cells = line.split()
+        if len(cells) > 2 and cells[0][:4].isdigit():
+            actor = cells[2]
+            assert actor.endswith("…") or actor in names or "/" in actor or "@" in actor, (actor, line)
+
+    # t: the time zone is on screen; a second t shows the gaps.
+    terminal.keys("t")
+    terminal.wait_for_re(r"Time (\S+ )?UTC")
+    terminal.keys("t")
+    terminal.wait_for("Gap to row above")
+
+    terminal.keys("C-c")
+    _wait_quit(terminal)

@@ -191,11 +191,12 @@ async def test_space_marks_and_unmarks() -> None:
     app = TableApp(FakeModel(list(range(500, 600))))
     async with app.run_test(size=(160, 50)) as pilot:
         table = app.query_one(EventTable)
-        await pilot.press("j", "space", "j", "j", "space")
+        await pilot.press("j", "space", "j", "space")  # space marks and moves down
         assert table.marked == {501, 503}
+        assert table.cursor_row == 4
         assert table.render_line(2).text.startswith("•")
         assert not table.render_line(3).text.startswith("•")
-        await pilot.press("space")
+        await pilot.press("k", "space")
         assert table.marked == {501}
         await pilot.pause()
         assert [m.count for m in app.of(EventTable.MarksChanged)] == [1, 2, 1]
@@ -210,17 +211,33 @@ async def test_set_model_keeps_selected_row_id() -> None:
         # A filter keeps even ids only: event 50 is now at position 25 and stays selected.
         table.set_model(IndexedModel(list(range(0, 100, 2))))
         assert (table.cursor_row, table.cursor_row_id) == (25, 50)
-        # A filter without event 50: the cursor keeps its position, clamped.
+        assert table.placement == "kept selection"
+        # A filter without event 50: the new view starts at its first row, scrolled to the top.
         table.set_model(IndexedModel(list(range(1, 21, 2))))
-        assert (table.cursor_row, table.cursor_row_id) == (9, 19)
+        assert (table.cursor_row, table.cursor_row_id, table.scroll_y) == (0, 1, 0)
+        assert table.placement == "first row"
+        table.move_cursor(3)
         # A model without position_of still keeps the event when it sits at the same position.
         table.set_model(FakeModel(list(range(1, 21, 2)) + [99]))
-        assert table.cursor_row_id == 19
+        assert table.cursor_row_id == 7
         table.set_model(FakeModel(list(range(40, 60))), keep_cursor_row_id=False)
-        assert (table.cursor_row, table.cursor_row_id) == (9, 49)
+        assert (table.cursor_row, table.cursor_row_id) == (0, 40)
         await pilot.pause()
         last = app.of(EventTable.CursorMoved)[-1]
-        assert (last.pos, last.row_id) == (9, 49)
+        assert (last.pos, last.row_id) == (0, 40)
+
+
+async def test_growing_view_keeps_earlier_rows_visible() -> None:
+    """A view that grows while loading (earlier events sorted in above) never hides rows above the top."""
+    app = TableApp(IndexedModel(list(range(10, 20))))
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = app.query_one(EventTable)
+        table.set_model(IndexedModel(list(range(0, 20))))  # untouched cursor: stays on the first row
+        assert (table.cursor_row, table.scroll_y) == (0, 0)
+        table.move_cursor(12)
+        table.set_model(IndexedModel(list(range(-5, 20))))  # the user's event stays selected and visible
+        await pilot.pause()
+        assert table.cursor_row_id == 12 and table.scroll_y == 0
 
 
 async def test_set_model_at_million_rows_keeps_event_and_screen_line() -> None:
@@ -252,9 +269,12 @@ async def test_empty_message_shows() -> None:
         left = len(text) - len(text.lstrip())
         right = len(text) - len(text.rstrip())
         assert abs(left - right) <= 1
-        assert table.check_action("sort", ()) is None and table.check_action("toggle_mark", ()) is None
-        await pilot.press("j", "G", "space", "enter", "s")  # nothing to act on: no crash
+        await pilot.press("j", "G", "space", "enter", "s")  # nothing to act on: each key says why
         assert table.marked == set()
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("Nothing to mark" in m for m in said) and any("Nothing to open" in m for m in said)
+        assert any("Nothing to sort" in m for m in said)
         last = app.of(EventTable.CursorMoved)[-1]
         assert last.row_id is None
         table.set_model(FakeModel(range(5)))
@@ -334,7 +354,7 @@ async def test_draws_at_any_size(size: tuple[int, int]) -> None:
 
 
 def test_snapshot_table(snap_compare) -> None:
-    """You should see a header (Time, Event ▼, User, Source IP) with the Event column highlighted, rows
+    """You should see a header (Time UTC, Event ▼, User, Source IP) with the Event column highlighted, rows
     Event0…Event47 with zebra stripes, rows 2 and 4 marked with • in the gutter, the cursor on row 4,
     and row 1 holding `\\x1b[2J` and `\\u202e` as visible text."""
 
@@ -343,5 +363,86 @@ def test_snapshot_table(snap_compare) -> None:
             self.query_one(EventTable).sort_indicator = ("event", True)
 
     model = FakeModel(range(10_000), special={1: ["\x1b[2J", "Get\u202eObject", "evil", "1.2.3.4"]})
-    # j j space: mark row 2; j j space: mark row 4; l: cursor column on Event.
-    assert snap_compare(SnapApp(model), press=["j", "j", "space", "j", "j", "space", "l"], terminal_size=(160, 50))
+    # j j space: mark row 2 (space moves down); j space: mark row 4; k: back on row 4; l: cursor column on Event.
+    assert snap_compare(SnapApp(model), press=["j", "j", "space", "j", "space", "k", "l"], terminal_size=(160, 50))
+
+
+class OutcomeModel(FakeModel):
+    """Rows with outcomes: every third event failed, every fifth denied."""
+
+    def outcome(self, pos: int) -> str:
+        row_id = self.ids[pos]
+        return "AccessDenied" if row_id % 5 == 0 else "Failure" if row_id % 3 == 0 else "Success"
+
+
+NARROW_COLUMNS = [
+    Column("time", "Time", 20, priority=0, min_width=20),
+    Column("event", "Event", None, priority=1, min_width=10),
+    Column("user", "User", None, priority=2, min_width=10),
+    Column("ip", "Source IP", None, priority=3, min_width=15),
+]
+
+
+async def test_narrow_terminal_squeezes_columns_and_marks_every_cut() -> None:
+    """At 50 columns no value is cut silently: a squeezed cell ends in …, the screen's edge shows … or ›."""
+    model = FakeModel(range(50), columns=NARROW_COLUMNS, special={0: ["2024-01-01T00:00:00Z", "AttachUserPolicy" * 2,
+                                                                     "glitch-the-long-user-name", "53.94.201.69"]})
+    app = TableApp(model)
+    async with app.run_test(size=(50, 12)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.pause()
+        widths = table.column_widths
+        assert widths[0] == 20 and widths[1] >= 10 and widths[2] >= 10  # squeezed, time never cut
+        first = table.render_line(1).text
+        assert "AttachUserPo" in first and "…" in first
+        assert "glitch-the-long-user-name" not in first
+        # The Source IP column lies past the edge: the header says more columns follow.
+        assert table.render_line(0).text.rstrip().endswith("›")
+        assert table.columns_off_screen == ["Source IP"]
+        # Widening a column with > squeezes what follows; < gives it back.
+        await pilot.press("l", ">")
+        assert table.column_widths[1] == widths[1] + 4
+        await pilot.press("<", "<")
+        assert table.column_widths[1] == widths[1] - 4
+        # Scrolled to the last column, a value cut by the left edge starts with …, never a bare prefix.
+        await pilot.press("l", "l")
+        for y in range(1, 5):
+            line = table.render_line(y).text
+            assert "53.94.201.6" not in line or "53.94.201.69" in line
+
+
+async def test_failed_and_denied_rows_are_coloured() -> None:
+    app = TableApp(OutcomeModel(range(20)))
+    async with app.run_test(size=(160, 20)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.pause()
+        ok, failed, denied = table.render_line(3), table.render_line(4), table.render_line(6)  # ids 2, 3, 5
+        colour = lambda strip: {seg.style.color for seg in strip if seg.text.strip()}  # noqa: E731
+        bold = lambda strip: any(seg.style.bold for seg in strip if seg.text.strip())  # noqa: E731
+        assert colour(ok) != colour(failed) and colour(failed) != colour(denied)
+        assert bold(denied) and not bold(ok)
+
+
+async def test_time_key_cycles_utc_local_and_gaps(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    import time as _time
+
+    _time.tzset()
+    try:
+        app = TableApp(FakeModel(range(5)))
+        async with app.run_test(size=(160, 20)) as pilot:
+            table = app.query_one(EventTable)
+            assert "Time UTC" in table.render_line(0).text
+            assert "2024-01-01T00:01:00Z" in table.render_line(2).text
+            await pilot.press("t")
+            assert "EST UTC-05:00" in table.render_line(0).text
+            assert "2023-12-31 19:01:00" in table.render_line(2).text
+            await pilot.press("t")
+            assert "Gap to row above" in table.render_line(0).text
+            assert "2024-01-01T00:00:00Z" in table.render_line(1).text  # the first row: where gaps start
+            assert "+1m00s" in table.render_line(2).text
+            await pilot.press("t")
+            assert "Time UTC" in table.render_line(0).text
+    finally:
+        monkeypatch.delenv("TZ")
+        _time.tzset()

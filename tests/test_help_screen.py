@@ -124,7 +124,7 @@ async def test_cheat_sheet_and_closing_keys(tmp_path):
             await pilot.pause()
             assert isinstance(app.screen, HelpScreen)
             text = help_text(app.screen)
-            for fragment in ("Filter language", "select(.errorCode)", "@tsv", "actor_key", "ip_key",
+            for fragment in ("Filter language", "select(outcome != \"Success\")", "@tsv", "actor_key", "ip_key",
                              "has_access_key(", "has_session(", "has_resource(", ".Records[] |"):
                 assert fragment in text, fragment
             await pilot.press(key)
@@ -138,7 +138,7 @@ def test_cheat_sheet_examples_are_valid_jq():
 
     prelude = (
         'def actor_key: "a"; def ip_key: "i"; def has_access_key($k): false; '
-        "def has_session($s): false; def has_resource($r): false; "
+        "def has_session($s): false; def has_resource($r): false; def outcome: \"Success\"; "
     )
     for expression, _meaning in CHEAT_SHEET:
         jq.compile(prelude + expression.replace("…", "x"))

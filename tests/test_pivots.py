@@ -35,6 +35,7 @@ def _facts(store) -> list[dict]:
             "session": identity.session_keys(record),
             "event": record.get("eventName"),
             "resource": identity.resources(record),
+            "agent": record.get("userAgent") or identity.enriched_value(record, ("http", "useragent")),
         })
     return facts
 
@@ -141,3 +142,45 @@ def test_headless_pivot_gives_the_same_events(capsys: pytest.CaptureFixture[str]
         assert main(["query", str(SAMPLE), "--pivot", f"{kind}:{event_id}", "-f", ".Records[] | .eventID"]) == 0
         printed = capsys.readouterr().out.split()
         assert printed == [store.field("event_id")[r] for r in pivots.pivot_rows(store, pivot)]
+
+
+def _enriched_store(tmp_path: Path):
+    """Datadog-style events: no sourceIPAddress/userAgent, the values in network.client.ip / http.useragent."""
+    records = [
+        {"eventTime": "2024-01-01T00:00:0%dZ" % i, "eventName": "GetObject", "eventID": f"e{i}",
+         "network": {"client": {"ip": ip}}, "http": {"useragent": agent, "request_id": f"r{i}"}}
+        for i, (ip, agent) in enumerate([("1.2.3.4", "curl/8"), ("1.2.3.4", "aws-cli/2"), ("5.6.7.8", "curl/8")])
+    ]
+    records.append({"eventTime": "2024-01-01T00:00:09Z", "eventName": "GetObject", "eventID": "flat",
+                    "network.client.ip": "5.6.7.8"})
+    path = tmp_path / "enriched.json"
+    path.write_text(json.dumps({"Records": records}))
+    return build_store([str(path)])[0]
+
+
+def test_enriched_fallbacks_pivot_and_say_so(tmp_path: Path):
+    store = _enriched_store(tmp_path)
+    first = pivots.available(store, 0)
+    assert first["ip"] is not None and first["ip"].value == "1.2.3.4"
+    assert "enriched" in first["ip"].label and "network.client.ip" in first["ip"].note
+    assert list(pivots.pivot_rows(store, first["ip"])) == [0, 1]
+    assert list(pivots.pivot_rows(store, first["agent"])) == [0, 2]
+    # a flattened dotted key is read too, and its pivot filter is real jq
+    flat = pivots.available(store, 3)["ip"]
+    assert flat is not None and list(pivots.pivot_rows(store, flat)) == [3]
+    pairs = [store.record(row) for row in range(len(store))]
+    assert refjq.compile(f"[.[] | {flat.filter} | .eventID]").input_value(pairs).first() == ["flat"]
+    # the display fields carry the mark; CloudTrail's own fields stay empty
+    assert store.display("origin_ip", [0]) == ["1.2.3.4" + identity.ENRICHED_MARK]
+    assert store.display("ip", [0]) == [""]
+    assert store.display("request_id", [2]) == ["r2" + identity.ENRICHED_MARK]
+
+
+def test_resource_choices_offer_the_object_and_its_bucket(tmp_path: Path):
+    record = {"eventName": "GetObject", "eventTime": "2024-01-01T00:00:00Z",
+              "requestParameters": {"bucketName": "b1", "key": "secret.txt"}}
+    path = tmp_path / "s3.json"
+    path.write_text(json.dumps({"Records": [record]}))
+    store = build_store([str(path)])[0]
+    values = [p.value for p in pivots.choices(store, 0, "resource")]
+    assert values == ["s3://b1", "s3://b1/secret.txt"]

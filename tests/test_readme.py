@@ -12,6 +12,9 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 KEY_NAMES = {
     "slash": "/",
+    "greater_than_sign": ">",
+    "less_than_sign": "<",
+    "ctrl+c": "Ctrl+C",
     "question_mark": "?",
     "backspace": "Backspace",
     "escape": "Esc",

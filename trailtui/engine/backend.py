@@ -104,7 +104,9 @@ class Backend(Protocol):
     ) -> Any:
         """The rows (below ``n``, default all) a compiled :class:`~trailtui.engine.query.EventQuery` selects,
         as a :class:`~trailtui.engine.query.FilterResult` (rows in load order, runtime errors counted).
-        ``within`` restricts to the given rows. Must equal the in-memory backend's answer exactly."""
+        ``within`` restricts to the given rows. Must equal the in-memory backend's answer exactly.
+        A backend may also accept ``progress=callable(scanned, total)`` and call it while it scans
+        (:meth:`Session.view` passes it only to backends whose ``filter`` has that parameter)."""
         ...
 
     def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:

@@ -21,11 +21,17 @@ from .errors import UsageError
 
 @dataclass(frozen=True)
 class Column:
-    """One column: ``key`` (see the module docstring), the header ``label``, a fixed ``width`` or None."""
+    """One column: ``key`` (see the module docstring), the header ``label``, a fixed ``width`` or None.
+
+    ``priority`` (lower first) decides which columns a narrow terminal keeps; ``min_width`` is the least
+    a column is squeezed to before it is dropped from the screen (both only matter to the screen).
+    """
 
     key: str
     label: str
     width: Optional[int] = None
+    priority: int = 50
+    min_width: int = 8
 
     @property
     def is_field(self) -> bool:
@@ -51,13 +57,32 @@ DEFAULT_COLUMNS: tuple[Column, ...] = (
     Column("error", "Error", 16),
     Column("agent", "User agent", 40),
 )
-"""The table's columns when the filter has no projection (rule R2 for the actor)."""
+"""The columns of ``trailtui query`` when the filter has no projection (rule R2 for the actor)."""
+
+SCREEN_COLUMNS: tuple[Column, ...] = (
+    Column("time", "Time", 20, priority=0, min_width=20),
+    Column("event", "Event", None, priority=1, min_width=14),
+    Column("actor", "Actor", None, priority=2, min_width=12),
+    Column("origin_ip", "Source IP", None, priority=3, min_width=15),
+    Column("outcome", "Outcome", None, priority=4, min_width=12),
+    Column("source", "Source", None, priority=5, min_width=10),
+    Column("region", "Region", None, priority=6, min_width=9),
+    Column("account", "Account", None, priority=7, min_width=12),
+    Column("client", "User agent", None, priority=8, min_width=12),
+)
+"""The screen's columns when the filter has no projection, in display order; a narrow terminal keeps the
+lowest ``priority`` ones (Time, Event, Actor, Source IP, Outcome) and drops the rest from view.
+Source IP and User agent fall back to enrichment fields, marked (``identity.ENRICHED_MARK``)."""
 
 EXTRA_COLUMNS: tuple[Column, ...] = (
     Column("read_only", "Read only"),
     Column("event_id", "Event ID"),
     Column("actor_key", "Actor key"),
     Column("ip_key", "IP key"),
+    Column("outcome", "Outcome"),
+    Column("origin_ip", "Source IP or enriched"),
+    Column("client", "User agent or enriched"),
+    Column("request_id", "Request ID"),
 )
 """Other extracted fields the column chooser and ``--columns`` offer."""
 
@@ -67,6 +92,10 @@ FIELD_COLUMNS: dict[str, Column] = {column.key: column for column in DEFAULT_COL
 
 def default_columns() -> list[Column]:
     return list(DEFAULT_COLUMNS)
+
+
+def screen_columns() -> list[Column]:
+    return list(SCREEN_COLUMNS)
 
 
 def projection_columns(labels: Optional[Sequence[str]]) -> list[Column]:

@@ -14,7 +14,7 @@ Rows (:func:`write_rows`, :func:`format_rows`) are sequences of JSON values as a
 - ``json``: the same rows as one JSON array, one row per line.
 - ``md``: a GitHub Markdown table (header, ``---`` row, one line per row). Cells are escaped so they render
   as their text: newlines become ``<br>``, other control characters become visible escapes, and
-  ``\\ | * _ ` [ ] < > ~ &`` are backslash-escaped.
+  ``\\ | * _ ` [ ] < > ~ &`` are backslash-escaped (``_`` only at a word's edge: inside a word it is text).
 - ``table``: aligned columns like ``column -t`` (two spaces between columns, widths from the data, header
   row first); every cell goes through :func:`~trailtui.engine.textsafe.safe_text` and, only when
   ``max_width`` is given, is cut to that many terminal cells ending in ``…``. It reads all rows first.
@@ -180,7 +180,9 @@ def _cell_text(value: Any) -> str:
     return _dumps(value) if text is None else text
 
 
-_MD_SPECIAL = re.compile(r"([\\|*_`\[\]<>~&])")
+_MD_SPECIAL = re.compile(r"([\\|*`\[\]<>~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+"""Characters Markdown would read as markup. An underscore inside a word (``botocore_1.2``, ``user_name``)
+is plain text in GitHub Markdown, so it stays as it is: a copied user agent reads as itself."""
 _NEWLINES = re.compile(r"\r\n|\n|\r|\u2028|\u2029")
 
 

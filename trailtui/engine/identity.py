@@ -18,7 +18,7 @@ implements the same rules in jq, and ``tests/test_prelude_vs_jq.py`` proves the 
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 __all__ = [
     "NO_ACTOR",
@@ -35,6 +35,10 @@ __all__ = [
     "is_insight",
     "is_key_id",
     "outcome",
+    "display_outcome",
+    "enriched_value",
+    "ENRICHED_FALLBACKS",
+    "ENRICHED_MARK",
     "resources",
     "session_keys",
     "signing_key",
@@ -54,8 +58,28 @@ ROW_FIELDS = (
     "event_id",
     "actor_key",
     "ip_key",
+    "outcome",
+    "origin_ip",
+    "client",
+    "request_id",
 )
-"""The names of the values ``extract_row`` returns, in order."""
+"""The names of the values ``extract_row`` returns, in order.
+
+The last four are for the screen: ``outcome`` is the error code when there is one, else :func:`outcome`;
+``origin_ip``, ``client`` and ``request_id`` are ``sourceIPAddress``, ``userAgent`` and ``requestID``, or,
+when the record lacks them, the enrichment fields log pipelines add (:data:`ENRICHED_FALLBACKS`) followed
+by :data:`ENRICHED_MARK`, so the screen never passes an enrichment value off as CloudTrail's own.
+"""
+
+ENRICHED_MARK = " (enriched)"
+"""Appended to a display value read from an enrichment field instead of the CloudTrail field."""
+
+ENRICHED_FALLBACKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "origin_ip": ("sourceIPAddress", ("network", "client", "ip")),
+    "client": ("userAgent", ("http", "useragent")),
+    "request_id": ("requestID", ("http", "request_id")),
+}
+"""Display field -> (CloudTrail field, enrichment path used when it is missing; Datadog's names)."""
 
 NO_ACTOR = "—"
 """The actor name shown for records with no ``userIdentity`` (Insight events)."""
@@ -643,15 +667,44 @@ def outcome(rec: Any) -> str:
     return _str(_path(rec, "responseElements", "ConsoleLogin")) or "Success"
 
 
+def enriched_value(rec: Any, path: Sequence[str]) -> Optional[str]:
+    """The non-empty string at an enrichment ``path``: nested objects, or one flattened dotted key."""
+    if type(rec) is not dict:
+        return None
+    flat = _str(rec.get(".".join(path)))
+    if flat is not None:
+        return flat
+    value: Any = rec
+    for key in path:
+        value = value.get(key) if type(value) is dict else None
+    return _str(value)
+
+
+def display_outcome(rec: Any) -> str:
+    """The Outcome column: the ``errorCode`` when there is one, else :func:`outcome`."""
+    if type(rec) is not dict:
+        return ""
+    return _str(rec.get("errorCode")) or outcome(rec)
+
+
+def _with_fallback(rec: dict, field: str) -> str:
+    own, path = ENRICHED_FALLBACKS[field]
+    value = _str(rec.get(own))
+    if value is not None:
+        return value
+    value = enriched_value(rec, path)
+    return value + ENRICHED_MARK if value is not None else ""
+
+
 def extract_row(rec: Any) -> tuple:
     """The table's fields of one record, as strings (``''`` when missing), in ``ROW_FIELDS`` order.
 
     ``(time, event, source, actor, account, region, ip, error, agent, read_only, event_id, actor_key,
-    ip_key)``; ``read_only`` is ``'true'``, ``'false'`` or ``''``. Equal to calling the public functions
+    ip_key, outcome, origin_ip, client, request_id)``; ``read_only`` is ``'true'``, ``'false'`` or ``''``. Equal to calling the public functions
     one by one, but faster: it runs once per loaded event.
     """
     if type(rec) is not dict:
-        return ("", "", "", NO_ACTOR, "", "", "", "", "", "", "", "", "")
+        return ("", "", "", NO_ACTOR, "", "", "", "", "", "", "", "", "", "", "", "", "")
     get = rec.get
     ui = get("userIdentity")
     insight = get("eventType") == "AwsCloudTrailInsight" or get("eventCategory") == "Insight"
@@ -704,6 +757,10 @@ def extract_row(rec: Any) -> tuple:
         event_id if type(event_id) is str else "",
         key,
         _ip_key(rec) or "",
+        display_outcome(rec),
+        _with_fallback(rec, "origin_ip"),
+        _with_fallback(rec, "client"),
+        _with_fallback(rec, "request_id"),
     )
 
 

@@ -263,8 +263,11 @@ def run_filter(
     n: Optional[int] = None,
     cancelled: Optional[Callable[[], bool]] = None,
     within: Optional[Sequence[int]] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> FilterResult:
     """Find the rows (below ``n``, default all) the query selects; ``within`` narrows to given rows.
+
+    ``progress(scanned, candidates)`` is called after each chunk of events run through jq.
 
     Runtime errors on an event make that event not match; they are counted and the first message is kept
     (jq would stop the whole run; a responder would rather see the rest).
@@ -289,10 +292,13 @@ def run_filter(
     decoded = 0
     is_cancelled = False
     candidate_list = candidates
-    for start in range(0, len(candidate_list), CHUNK):
+    scanning = len(candidate_list)
+    for start in range(0, scanning, CHUNK):
         if cancelled is not None and cancelled():
             is_cancelled = True
             break
+        if progress is not None and start:
+            progress(start, scanning)
         block = candidate_list[start : start + CHUNK]
         for row, record in zip(block, store.records(block)):
             decoded += 1

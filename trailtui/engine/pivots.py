@@ -15,7 +15,7 @@ from typing import Any, Optional, Sequence
 from . import identity
 from .backend import Backend
 
-KINDS = ("user", "ip", "key", "session", "event", "resource")
+KINDS = ("user", "ip", "key", "session", "event", "resource", "agent")
 """Pivot kinds, in the order menus show them."""
 
 
@@ -61,7 +61,7 @@ def pivot_for(
     if kind == "ip":
         key = field("ip_key")
         if not key:
-            return None
+            return _enriched_pivot(store, row, kind, record, "ip")
         cls = identity.ip_class(key)
         raw = field("ip")
         if cls in ("aws-internal", "service"):
@@ -107,7 +107,53 @@ def pivot_for(
             return None
         key = value if value in resources else resources[0]
         return Pivot(kind, key, f"resource {_short(key)}", f"select(has_resource({_lit(key)}))")
+    if kind == "agent":
+        if record is None:
+            record = next(store.records([row]))
+        agent = record.get("userAgent") if isinstance(record, dict) else None
+        if not isinstance(agent, str) or not agent:
+            return _enriched_pivot(store, row, kind, record, "user agent")
+        return Pivot(kind, agent, f"agent {_short(agent, 40)}", f"select(.userAgent == {_lit(agent)})")
     raise ValueError(f"unknown pivot kind {kind!r}")
+
+
+ENRICHED_PATHS = {"ip": "origin_ip", "agent": "client"}
+"""Pivot kind -> the display field whose enrichment fallback it uses when CloudTrail's own field is missing."""
+
+
+def _enriched_pivot(store: Backend, row: int, kind: str, record: Any, what: str) -> Optional[Pivot]:
+    """A pivot on an enrichment field (``network.client.ip``, ``http.useragent``), said to be one."""
+    if record is None:
+        record = next(store.records([row]))
+    _own, path = identity.ENRICHED_FALLBACKS[ENRICHED_PATHS[kind]]
+    value = identity.enriched_value(record, path)
+    if value is None:
+        return None
+    dotted = ".".join(path)
+    if isinstance(record, dict) and isinstance(record.get(dotted), str) and record.get(dotted):
+        expression = f".[{_lit(dotted)}]"
+    else:
+        expression = "." + dotted
+    label = f"{kind} {_short(value, 40)} (enriched)"
+    note = f"{what} from the enrichment field {dotted}: these events have no CloudTrail value for it"
+    return Pivot(kind, value, label, f"select({expression} == {_lit(value)})", note)
+
+
+def choices(store: Backend, row: int, kind: str) -> list[Pivot]:
+    """Every pivot of ``kind`` the event offers: one per resource or access key (an S3 object, then its
+    bucket …), else the single pivot, else none."""
+    record = next(store.records([row]))
+    if kind == "resource":
+        values = identity.resources(record)
+    elif kind == "key":
+        values = identity.access_keys(record)
+    elif kind == "session":
+        values = identity.session_keys(record)
+    else:
+        single = pivot_for(store, row, kind, record=record)
+        return [single] if single is not None else []
+    found = [pivot_for(store, row, kind, value, record) for value in values]
+    return [pivot for pivot in found if pivot is not None]
 
 
 def available(store: Backend, row: int) -> dict[str, Optional[Pivot]]:

@@ -73,6 +73,7 @@ class View:
         self.sort_ms = sort_ms
         self._blocks: OrderedDict[int, list[list[Any]]] = OrderedDict()
         self._texts: OrderedDict[int, list[list[str]]] = OrderedDict()
+        self._outcomes: OrderedDict[int, list[str]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -125,6 +126,18 @@ class View:
             texts = self._texts[block] = [[cell_text(v) for v in row] for row in self._blocks[block]]
         return texts[offset]
 
+    def outcome(self, pos: int) -> str:
+        """The event's outcome at view position ``pos`` (``Success``, ``Failure`` or the error code; ``""``
+        for Insight records), whatever the columns: the screen colours failed rows with it."""
+        block, offset = divmod(pos, BLOCK)
+        outcomes = self._outcomes.get(block)
+        if outcomes is None:
+            rows = self.rows[block * BLOCK : (block + 1) * BLOCK]
+            outcomes = self._outcomes[block] = self.session.backend.display("outcome", rows)
+            if len(self._outcomes) > CACHED_BLOCKS:
+                self._outcomes.popitem(last=False)
+        return outcomes[offset]
+
     def iter_values(self, positions: Optional[Sequence[int]] = None) -> Iterator[list[Any]]:
         """Cells as JSON values for many rows (default all) without filling the cache (for export)."""
         positions = range(len(self.rows)) if positions is None else positions
@@ -136,6 +149,16 @@ class View:
     def row_ids(self, positions: Optional[Sequence[int]] = None) -> list[int]:
         positions = range(len(self.rows)) if positions is None else positions
         return [self.rows[p] for p in positions]
+
+
+def _accepts_progress(backend: Backend) -> bool:
+    """True when the backend's ``filter`` takes a ``progress`` callable (it is optional for backends)."""
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(backend.filter).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class Session:
@@ -180,6 +203,10 @@ class Session:
     def pivot(self, row: int, kind: str) -> Optional[pivots.Pivot]:
         return pivots.pivot_for(self.backend, row, kind)
 
+    def pivot_choices(self, row: int, kind: str) -> list[pivots.Pivot]:
+        """Every pivot of ``kind`` from ``row`` (several for an event naming several resources or keys)."""
+        return pivots.choices(self.backend, row, kind)
+
     def path_counts(self) -> dict[str, int]:
         return self.backend.path_counts()
 
@@ -200,6 +227,8 @@ class Session:
         cancelled: Cancelled = None,
         select: bool = True,
         reading: Optional[str] = None,
+        defaults: Optional[Sequence[Column]] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
     ) -> Optional[View]:
         """Select, sort and lay out the events a filter asks for.
 
@@ -213,6 +242,9 @@ class Session:
         Otherwise a filter whose shape does not say is read by what it yields: when every output over the
         events is ``true`` or ``false`` it selects the events with a ``true`` (as ``select(F)`` would), else
         its outputs are the columns.
+
+        ``defaults`` replaces the default columns (the screen has its own). ``progress(scanned, total)`` is
+        called now and then while events are scanned, by backends that can (others ignore it).
         """
         if isinstance(query, str) or (reading is not None and query.reading_open):
             query = compile_query(query if isinstance(query, str) else query.text, reading)
@@ -227,14 +259,20 @@ class Session:
                 "run it with `trailtui query`, which evaluates it on every event at once",
             )
         if select:
-            result = self.backend.filter(query, n=n, cancelled=cancelled, within=within)
+            if progress is not None and _accepts_progress(self.backend):
+                result = self.backend.filter(query, n=n, cancelled=cancelled, within=within, progress=progress)
+            else:
+                result = self.backend.filter(query, n=n, cancelled=cancelled, within=within)
         else:
             total = len(self.backend) if n is None else n
             result = FilterResult(array("I", range(total) if within is None else within), total)
         if result.cancelled or (cancelled is not None and cancelled()):
             return None
         if columns is None:
-            columns = projection_columns(query.columns) if query.is_projection else default_columns()
+            if query.is_projection:
+                columns = projection_columns(query.columns)
+            else:
+                columns = list(defaults) if defaults is not None else default_columns()
         started = time.perf_counter()
         rows: Sequence[int] = result.rows
         if sort is not None:

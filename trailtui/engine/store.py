@@ -34,7 +34,7 @@ from .model import RecordBatch, Source
 FIELDS = identity.ROW_FIELDS
 """The display fields extracted for every event, in `identity.extract_row` order."""
 
-INTERNED_FIELDS = frozenset(FIELDS) - {"time", "event_id"}
+INTERNED_FIELDS = frozenset(FIELDS) - {"time", "event_id", "request_id"}
 """Fields with few distinct values: one string object per value keeps a million rows small."""
 
 PATH_INDEXES: tuple[tuple[str, ...], ...] = (
@@ -370,11 +370,12 @@ class EventStore:
         return [column[row] for row in rows]
 
     def filter(self, query: Any, *, n: Optional[int] = None, cancelled: Optional[Callable[[], bool]] = None,
-               within: Optional[Sequence[int]] = None) -> Any:
+               within: Optional[Sequence[int]] = None,
+               progress: Optional[Callable[[int, int], None]] = None) -> Any:
         """Plan over the indexes, then jq per candidate event (see :mod:`trailtui.engine.memory_filter`)."""
         from .memory_filter import run_filter
 
-        return run_filter(self, query, n=n, cancelled=cancelled, within=within)
+        return run_filter(self, query, n=n, cancelled=cancelled, within=within, progress=progress)
 
     def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:
         """``rows`` sorted by a display field (stable both ways)."""

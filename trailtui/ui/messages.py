@@ -82,3 +82,15 @@ class CopyReady(Message):
     rows: int
     what: str
     path: Optional[str] = None
+
+
+@dataclass
+class FilterProgressed(Message):
+    """A long filter has scanned ``scanned`` of ``total`` candidate events; only the newest matters."""
+
+    generation: int
+    scanned: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FilterProgressed)

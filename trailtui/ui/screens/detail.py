@@ -20,10 +20,12 @@ class DetailScreen(Screen):
         Binding("escape,q", "close", "Close", tooltip="Back to the event table", id="detail-close"),
     ]
 
-    def __init__(self, record: Any, provenance: str) -> None:
+    def __init__(self, record: Any, provenance: str, outcome: str = "") -> None:
         super().__init__()
         self.record = record
         self.provenance = provenance
+        self.outcome = outcome
+        """The event's outcome (Success, Failure or the error code), shown first in the header."""
 
     def compose(self) -> ComposeResult:
         yield DetailView(id="detail")
@@ -31,7 +33,10 @@ class DetailScreen(Screen):
 
     def on_mount(self) -> None:
         view = self.query_one(DetailView)
-        view.set_record(self.record, self.provenance)
+        title = f"{self.outcome} · {self.provenance}" if self.outcome else self.provenance
+        view.set_record(self.record, title)
+        if self.outcome and self.outcome not in ("Success", "no outcome (Insight)"):
+            view.add_class("-failed")
         view.focus()
 
     def action_close(self) -> None:

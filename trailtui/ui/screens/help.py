@@ -34,7 +34,8 @@ class HelpEntry:
 
 CHEAT_SHEET: tuple[tuple[str, str], ...] = (
     ('.eventName == "ConsoleLogin"', "events whose name is ConsoleLogin (a bare condition keeps the true ones)"),
-    ('select(.errorCode)', "failed calls: any event that has an errorCode"),
+    ('select(outcome != "Success")', "failed or denied calls, failed console logins included (no errorCode there)"),
+    ('select(.errorCode == "AccessDenied")', "one error code (the Outcome column shows it)"),
     ('select(.sourceIPAddress | startswith("10."))', "string tests: startswith, endswith, contains, test(regex)"),
     ('.Records[] | select(.eventSource == "s3.amazonaws.com")', "pipelines pasted from jq work on each file as-is"),
     ("[.eventTime, .eventName, .userIdentity.arn] | @tsv", "a projection: the table shows these columns instead"),
@@ -47,6 +48,20 @@ CHEAT_SHEET: tuple[tuple[str, str], ...] = (
 """Example filters shown under "Filter language": (expression, what it does)."""
 
 _SECTION_SPLIT = re.compile(r"[-.:/]")
+
+SECTION_TITLES = {
+    "eventtable": "Moving in the table",
+    "detail": "Detail view",
+    "narrow": "Pivot",
+    "back": "Pivot",
+    "quit": "General",
+    "help": "General",
+    "escape": "General",
+    "open": "Files",
+    "columns": "View",
+    "choice": "Choice",
+}
+"""Headings a new user understands, for binding id prefixes that would read as code names."""
 
 
 def _humanize(name: str) -> str:
@@ -66,6 +81,8 @@ def section_for(binding: Binding, node: DOMNode) -> str:
         prefix = _SECTION_SPLIT.split(binding.id, maxsplit=1)[0]
         if prefix.lower() in ("app", "global", "general"):
             return "General"
+        if prefix.lower() in SECTION_TITLES:
+            return SECTION_TITLES[prefix.lower()]
         if prefix:
             return _humanize(prefix)
     title = getattr(node, "BINDING_GROUP_TITLE", None)

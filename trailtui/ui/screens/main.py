@@ -9,6 +9,10 @@ to select, the breadcrumb's note) held in the ``state`` reactive; the engine's
 * pivots push the current state and its view on the back stack; Backspace pops both, so the previous
   view comes back without being computed again.
 Workers get everything they need as arguments captured on the UI thread; they never read a widget.
+
+The screen never leaves the user guessing: every key acts or says why not (a pivot with no value, an empty
+view), a long filter shows how far it got while the rows of the previous one are tinted as stale, a
+cancelled load stays marked as partial, and the status line keeps the newest breadcrumb whatever the width.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...engine import export, pivots
-from ...engine.columns import Column
+from ...engine import export, identity, pivots
+from ...engine.columns import Column, screen_columns
 from ...engine.errors import QueryError, TrailError
 from ...engine.model import DigestSkipped, Problem, Progress, RecordBatch, SourceDone
 from ...engine.safefile import WriteError, atomic_writer
@@ -38,6 +42,7 @@ from ..messages import (
     CopyReady,
     FilterApplied,
     FilterFailed,
+    FilterProgressed,
     LoadFinished,
     LoadNoticed,
     LoadProgressed,
@@ -56,34 +61,56 @@ PIVOT_TITLES = {
     "session": "same session",
     "event": "same event name",
     "resource": "same resource",
+    "agent": "same user agent",
 }
+
+PIVOT_MISSING = {
+    "user": "no user identity",
+    "ip": "no source IP (neither sourceIPAddress nor network.client.ip)",
+    "key": "no access key",
+    "session": "no session",
+    "event": "no event name",
+    "resource": "no resource it names",
+    "agent": "no user agent (neither userAgent nor http.useragent)",
+}
+"""Why a pivot key does nothing on the selected event."""
+
+STALE_AFTER = 0.25
+"""Seconds a filter runs before the rows on screen are marked as the previous filter's."""
 
 
 class MainScreen(Screen):
     """The one screen a responder lives in."""
 
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", tooltip="Type a jq filter; it applies as you type", id="filter"),
+        # A priority binding runs as the key is read, before the keys after it are handed to a widget: keys
+        # typed right after "/" all land in the filter bar (a normal binding ran only after they were
+        # queued to the table, and they were lost).
+        Binding("slash", "focus_filter", "Filter", tooltip="Type a jq filter; it applies as you type", id="filter",
+                priority=True),
         Binding("enter", "detail", "Detail", tooltip="Show the whole selected event", id="detail", show=False),
-        Binding("u", "pivot('user')", "User", tooltip="Events by the same actor (rule R1)", id="pivot-user"),
-        Binding("i", "pivot('ip')", "IP", tooltip="Events from the same source IP (rule R5)", id="pivot-ip"),
-        Binding("a", "pivot('key')", "Key", tooltip="Events with the same access key (rule R3)", id="pivot-key"),
-        Binding("x", "pivot('session')", "Session", tooltip="Events in the same session (rule R4)", id="pivot-session"),
+        Binding("u", "pivot('user')", "User", tooltip="Events by the same actor (user, role or SSO identity)", id="pivot-user"),
+        Binding("i", "pivot('ip')", "IP", tooltip="Events from the same source IP (network.client.ip if the event has none)", id="pivot-ip"),
+        Binding("a", "pivot('key')", "Key", show=False, tooltip="Events using, minting or changing the same access key", id="pivot-key"),
+        Binding("x", "pivot('session')", "Session", show=False, tooltip="Events in the same sign-in or role session", id="pivot-session"),
         Binding("n", "pivot('event')", "Name", show=False, tooltip="Events with the same event name", id="pivot-event"),
-        Binding("r", "pivot('resource')", "Resource", show=False, tooltip="Events touching the same resource", id="pivot-resource"),
+        Binding("r", "pivot('resource')", "Resource", show=False, tooltip="Events naming the same resource (an S3 object or its bucket…)", id="pivot-resource"),
+        Binding("b", "pivot('agent')", "Agent", show=False, tooltip="Events with the same user agent (http.useragent if the event has none)", id="pivot-agent"),
         Binding("U", "pivot('user', True)", "Narrow: user", tooltip="Narrow the current filter to the same actor", show=False, id="narrow-user"),
         Binding("I", "pivot('ip', True)", "Narrow: IP", tooltip="Narrow the current filter to the same source IP", show=False, id="narrow-ip"),
         Binding("backspace", "back", "Back", tooltip="Undo the last pivot (filter, sort, columns, cursor)", id="back"),
         Binding("y", "copy", "Copy", tooltip="Copy the marked rows, else the whole view, as TSV with a header", id="copy"),
         Binding("Y", "copy_choose", "Copy as…", show=False, tooltip="Choose what to copy and in which format", id="copy-as"),
         Binding("e", "export", "Export", tooltip="Write the view or the marked rows to a file", id="export"),
-        Binding("c", "columns", "Columns", tooltip="Add or remove columns, including any jq path", id="columns"),
+        Binding("c", "columns", "Cols", tooltip="Add or remove columns, including any jq path", id="columns"),
         Binding("o", "toggle_loader", "Open", tooltip="Show or hide the loader pane to open files", id="open"),
-        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load; clear marks", show=False, id="escape"),
+        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load; leave the loader pane; clear marks", show=False, id="escape"),
         Binding("question_mark", "help", "Help", tooltip="All keys and the filter language", id="help"),
         Binding("q", "quit", "Quit", tooltip="Leave trailtui", id="quit"),
         Binding("R", "flip_reading", "Select ↔ columns", show=False, id="flip-reading",
                 tooltip="Read the filter the other way: as a selection of events, or as the table's columns"),
+        Binding("ctrl+c", "quit", "Quit", tooltip="Leave trailtui (from anywhere, even the filter bar)", show=False,
+                priority=True, id="quit-ctrl-c"),
     ]
 
     AUTO_FOCUS = "#table"
@@ -113,6 +140,12 @@ class MainScreen(Screen):
         self._load_worker: Optional[Worker] = None
         self._digests = 0
         self._refresh_pending = False
+        self._load_base = 0
+        self.load_partial = False
+        """True once a load was cancelled: what is loaded is not all that was asked for."""
+        self.filter_progress = ""
+        """While a long filter runs: how far it got (for the status line)."""
+        self._stale_timer: Optional[object] = None
         self.set_reactive(MainScreen.state, ViewState(filter_text=initial_filter))
 
     @property
@@ -129,7 +162,7 @@ class MainScreen(Screen):
                 yield FilterBar(id="filter")
                 yield EventTable(id="table")
                 yield Static("", id="status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(EventTable)
@@ -165,6 +198,7 @@ class MainScreen(Screen):
     def start_load(self, paths: Sequence[str]) -> None:
         """Load more inputs (added to what is there)."""
         self.is_loading = True
+        self._load_base = len(self.session)
         self.query_one(EventTable).empty_message = "Loading…"
         stdin = None
         if "-" in paths and self.stdin_data is not None:
@@ -203,7 +237,7 @@ class MainScreen(Screen):
     @on(LoadProgressed)
     def _on_progress(self, message: LoadProgressed) -> None:
         p = message.progress
-        rate = message.events / p.elapsed if p.elapsed > 0 else 0.0
+        rate = (message.events - self._load_base) / p.elapsed if p.elapsed > 0 else 0.0
         self.query_one(LoadPanel).show_progress(p.files_done, p.files_total, p.bytes_done, p.bytes_total, message.events, rate)
         self.load_message = "loading " + format_progress(p.files_done, p.files_total, message.events, rate)
         self.update_status()
@@ -243,17 +277,21 @@ class MainScreen(Screen):
     @on(LoadFinished)
     def _on_load_finished(self, message: LoadFinished) -> None:
         self.is_loading = False
-        rate = message.events / message.elapsed if message.elapsed > 0 else 0
-        parts = [f"{message.events:,} events in {message.elapsed:.1f} s ({rate:,.0f}/s)"]
+        added = message.events - self._load_base
+        rate = added / message.elapsed if message.elapsed > 0 else 0
+        parts = [f"{added:,} events in {message.elapsed:.1f} s ({rate:,.0f}/s)"]
+        if self._load_base:
+            parts[0] = f"{added:,} more events ({message.events:,} in all) in {message.elapsed:.1f} s ({rate:,.0f}/s)"
         duplicates = self.session.backend.duplicates
         if duplicates:
             parts.append(f"{duplicates:,} duplicates dropped")
         if self._digests:
-            parts.append(f"{self._digests} digest files skipped")
+            parts.append(_count(self._digests, "digest file") + " skipped")
         if self.problems:
-            parts.append(f"{len(self.problems)} files unreadable")
+            parts.append(_count(len(self.problems), "file") + " unreadable")
         if message.cancelled:
-            parts.insert(0, "load cancelled")
+            parts.insert(0, "load cancelled: partial data")
+            self.load_partial = True
         self.load_message = ""
         self.query_one(LoadPanel).finish(" · ".join(parts))
         self.notify(" · ".join(parts), title="Loaded", timeout=4, markup=False)
@@ -275,11 +313,16 @@ class MainScreen(Screen):
 
     @on(FilterBar.Changed)
     def _on_filter_changed(self, message: FilterBar.Changed) -> None:
+        if message.text != self.query_one(FilterBar).value:
+            return  # typed on since: a newer Changed follows (writing this one back would eat keys)
         if message.text != self.state.filter_text:
             self.state = ViewState(filter_text=message.text, sort=self.state.sort, columns=self.state.columns)
 
     @on(FilterBar.Dismissed)
     def _on_filter_dismissed(self) -> None:
+        bar = self.query_one(FilterBar)
+        if bar.value.strip() and not bar.has_error:
+            bar.history.add(bar.value)  # a filter left with Esc is as much a filter used as one left with Enter
         self.set_focus(self.query_one(EventTable))
 
     @on(FilterBar.Submitted)
@@ -290,15 +333,38 @@ class MainScreen(Screen):
         """Answer the current state in a worker; a newer call cancels this one."""
         self.generation += 1
         self.query_one(FilterBar).show_running()
+        if self._stale_timer is None:
+            self._stale_timer = self.set_timer(STALE_AFTER, self._mark_stale)
         self._filter(self.generation, self.state, len(self.session))
+
+    def _mark_stale(self) -> None:
+        self._stale_timer = None
+        if self.applied_generation != self.generation:
+            self.query_one(EventTable).add_class("-stale")
+            self.update_status()
+
+    def _end_stale(self) -> None:
+        if self._stale_timer is not None:
+            self._stale_timer.stop()
+            self._stale_timer = None
+        self.filter_progress = ""
+        self.query_one(EventTable).remove_class("-stale")
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="Filtering events")
     def _filter(self, generation: int, state: ViewState, n: int) -> None:
         worker = get_current_worker()
+        last_post = [time.perf_counter()]
+
+        def progress(scanned: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - last_post[0] >= 0.2:
+                last_post[0] = now
+                self.post_message(FilterProgressed(generation, scanned, total))
+
         try:
             view = self.session.view(
                 state.filter_text, sort=state.sort, columns=state.columns, n=n, reading=state.reading,
-                cancelled=lambda: worker.is_cancelled,
+                cancelled=lambda: worker.is_cancelled, defaults=screen_columns(), progress=progress,
             )
         except QueryError as err:
             self.post_message(FilterFailed(generation, state.filter_text, err.pos, err.reason))
@@ -310,6 +376,15 @@ class MainScreen(Screen):
         if view is not None and not worker.is_cancelled:
             self.post_message(FilterApplied(generation, view))
 
+    @on(FilterProgressed)
+    def _on_filter_progress(self, message: FilterProgressed) -> None:
+        if message.generation != self.generation:
+            return
+        percent = 100 * message.scanned // max(1, message.total)
+        self.filter_progress = f"filtering {message.scanned:,}/{message.total:,} events ({percent}%)"
+        self.query_one(FilterBar).show_running(f"{percent}% of {message.total:,}…")
+        self.update_status()
+
     @on(FilterApplied)
     def _on_filter_applied(self, message: FilterApplied) -> None:
         if message.generation != self.generation:
@@ -320,6 +395,7 @@ class MainScreen(Screen):
         """Put a computed view on screen, with the cursor on ``select`` when that event is in it."""
         self.applied_generation = self.generation
         self.view = view
+        self._end_stale()
         table = self.query_one(EventTable)
         table.set_model(view, select_row_id=select)
         table.sort_indicator = (view.sort.key, view.sort.descending) if view.sort is not None else None
@@ -338,7 +414,12 @@ class MainScreen(Screen):
     def _on_filter_failed(self, message: FilterFailed) -> None:
         if message.generation != self.generation:
             return
+        self._end_stale()
+        self.applied_generation = self.generation
         self.query_one(FilterBar).show_error(message.text, message.pos, message.reason)
+        # The rows on screen answer the last filter that ran: keep them, and say so.
+        self.query_one(EventTable).add_class("-stale")
+        self.update_status()
 
     # -- sorting -----------------------------------------------------------------------------------
 
@@ -368,33 +449,55 @@ class MainScreen(Screen):
             # Rebuilding the footer costs milliseconds of layout: only when a key's state changes.
             self.refresh_bindings()
 
+    # Every key stays enabled (no check_action greying): a key that cannot act says why instead.
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        if action == "pivot" and parameters:
-            return True if self._pivots.get(str(parameters[0])) is not None else None
-        if action == "back":
-            return True if self.stack else None
-        if action in ("copy", "copy_choose", "export", "detail"):
-            if not self.is_mounted:
-                return None
-            return True if self.query_one(EventTable).row_count > 0 else None
+        if action == "focus_filter" and isinstance(self.focused, Input):
+            return False  # "/" typed in the filter or a path is text
         return True
+
+    def _has_rows(self, what: str) -> bool:
+        """True when the view has rows; else tell the user why ``what`` does nothing."""
+        if self.is_mounted and self.query_one(EventTable).row_count > 0:
+            return True
+        reason = "no events are loaded" if not len(self.session) else "the view is empty (no event matches the filter)"
+        self.notify(f"Nothing to {what}: {reason}", severity="warning", timeout=4, markup=False)
+        return False
 
     def action_detail(self) -> None:
         row = self.selected_row()
-        if row is not None:
+        if self._has_rows("open") and row is not None:
             self.open_detail(row)
 
     def open_detail(self, row: int) -> None:
         from .detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(self.session.record(row), self.session.provenance(row)))
+        record = self.session.record(row)
+        outcome = identity.display_outcome(record) or "no outcome (Insight)"
+        self.app.push_screen(DetailScreen(record, self.session.provenance(row), outcome=outcome))
 
     # -- pivots ------------------------------------------------------------------------------------
 
     def action_pivot(self, kind: str, narrow: bool = False) -> None:
+        if not self._has_rows(PIVOT_TITLES[kind].replace("same", "pivot to the same")):
+            return
         pivot = self._pivots.get(kind)
         if pivot is None:
-            self.notify(f"The selected event has no value for '{PIVOT_TITLES[kind]}'", severity="warning", markup=False)
+            self.notify(f"No '{PIVOT_TITLES[kind]}' pivot: the selected event has {PIVOT_MISSING[kind]}",
+                        severity="warning", timeout=5, markup=False)
+            return
+        row = self.selected_row()
+        choices = self.session.pivot_choices(row, kind) if row is not None and kind in ("resource", "key") else []
+        if len(choices) > 1:
+            from .choose import ChoiceScreen
+
+            def chosen(index: Optional[int]) -> None:
+                if index is not None:
+                    self.pivot_to(choices[index], narrow)
+
+            self.app.push_screen(
+                ChoiceScreen(f"Pivot to the {PIVOT_TITLES[kind]}: which one?", [p.value for p in choices]), chosen
+            )
             return
         self.pivot_to(pivot, narrow)
 
@@ -430,6 +533,7 @@ class MainScreen(Screen):
     def action_back(self) -> None:
         """Restore the state (and its computed view, when nothing loaded since) before the last pivot."""
         if not self.stack:
+            self.notify("Nothing to go back to: no pivot was made", severity="warning", timeout=3)
             return
         step = self.stack.pop()
         fresh = step.view is not None and step.view.result.total == len(self.session)
@@ -453,8 +557,7 @@ class MainScreen(Screen):
         return view, list(range(len(view)))
 
     def action_copy(self) -> None:
-        if not self.query_one(EventTable).row_count:
-            self.notify("Nothing to copy: the view is empty", severity="warning")
+        if not self._has_rows("copy"):
             return
         view, positions = self._selection(None)
         self._copy_worker(view, positions, "tsv", None)
@@ -480,6 +583,8 @@ class MainScreen(Screen):
     def action_copy_choose(self) -> None:
         from .export_dialog import ExportDialog
 
+        if not self._has_rows("copy"):
+            return
         table = self.query_one(EventTable)
         self.app.push_screen(
             ExportDialog(mode="copy", marked=len(table.marked), view=table.row_count, has_row=self.selected_row() is not None),
@@ -496,6 +601,8 @@ class MainScreen(Screen):
     def action_export(self) -> None:
         from .export_dialog import ExportDialog
 
+        if not self._has_rows("export"):
+            return
         table = self.query_one(EventTable)
         self.app.push_screen(
             ExportDialog(mode="file", marked=len(table.marked), view=table.row_count, has_row=self.selected_row() is not None),
@@ -569,6 +676,13 @@ class MainScreen(Screen):
             self.query_one(EventTable).focus()
 
     def action_escape(self) -> None:
+        panel = self.query_one(LoadPanel)
+        if panel.display and panel.has_focus_within:
+            # Leave the loader pane: keys go back to the table (the pane stays open while nothing is loaded).
+            if len(self.session) or self.is_loading:
+                panel.display = False
+            self.query_one(EventTable).focus()
+            return
         if self.is_loading and self._load_worker is not None:
             self._load_worker.cancel()
             self.notify("Load cancelled; what was read stays loaded", timeout=4)
@@ -587,11 +701,12 @@ class MainScreen(Screen):
         paths = [str(p) for p in message.paths]
         self.paths.extend(paths)
         self.start_load(paths)
+        self.query_one(EventTable).focus()  # the keys are the table's again (/ filters, o closes the pane)
 
     def action_columns(self) -> None:
         from .columns import ColumnsScreen
 
-        current = list(self.view.columns) if self.view is not None else None
+        current = list(self.view.columns) if self.view is not None else screen_columns()
         self.app.push_screen(ColumnsScreen(current, self.session.path_counts()), self._on_columns_chosen)
 
     def _on_columns_chosen(self, columns: Optional[list[Column]]) -> None:
@@ -610,21 +725,39 @@ class MainScreen(Screen):
     # -- status ------------------------------------------------------------------------------------
 
     def update_status(self) -> None:
+        """The status line: where am I (breadcrumb, newest crumb always shown), then the counts."""
         if not self.is_mounted:
             return
         table = self.query_one(EventTable)
-        parts = [self.load_message or f"{len(self.session):,} loaded", f"{table.row_count:,} shown"]
+        loaded = self.load_message or f"{len(self.session):,} loaded"
+        if self.load_partial and not self.is_loading:
+            loaded += " (partial: load cancelled)"
+        parts = [loaded, f"{table.row_count:,} shown"]
         if table.marked:
             parts.append(f"{len(table.marked):,} marked")
-        if self.view is not None:
+        if self.filter_progress:
+            parts.append(self.filter_progress)
+        if table.has_class("-stale"):
+            parts.append("rows of the previous filter" if self.query_one(FilterBar).has_error else "rows not yet updated")
+        elif self.view is not None:
             parts.append(f"filter {self.view.elapsed_ms:,.0f} ms")
             if self.view.query.flippable:
                 how = "selection" if self.view.reading == "select" else "columns"
                 parts.append(f"read as {how}{'' if self.state.reading else ' (auto)'} · R flips")
-        parts.append(" › ".join(self.crumbs))
+        hidden = table.columns_off_screen
+        if hidden:
+            parts.append(f"{_count(len(hidden), 'column')} → (l)")
         if self.state.note:
             parts.append(self.state.note)
-        self.query_one("#status", Static).update(safe_text(" · ".join(parts)))
+        tail = " · " + " · ".join(parts)
+        width = max(20, self.query_one("#status", Static).content_region.width or self.size.width - 2)
+        crumbs = fit_crumbs(self.crumbs, max(12, width - len(tail)) if len(tail) < width - 12 else width // 2)
+        self.query_one("#status", Static).update(safe_text(crumbs + tail))
+
+    def on_resize(self) -> None:
+        # At 80 columns the footer needs every cell for the keys: the palette stays on ^p and in help.
+        self.query_one(Footer).show_command_palette = self.size.width >= 110
+        self.call_after_refresh(self.update_status)
 
     @on(EventTable.MarksChanged)
     def _on_marks(self) -> None:
@@ -638,3 +771,22 @@ class MainScreen(Screen):
                         timeout=10, markup=False)
             if event.worker.group == "load":
                 self.post_message(LoadFinished(len(self.session), 0.0, True))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def fit_crumbs(crumbs: Sequence[str], width: int) -> str:
+    """The breadcrumb in ``width`` cells: older crumbs give way first, the newest is never lost."""
+    text = " › ".join(crumbs)
+    if len(text) <= width:
+        return text
+    kept = list(crumbs)
+    while len(kept) > 1 and len(" › ".join(["…", *kept])) > width:
+        kept.pop(0)
+    text = " › ".join(["…", *kept]) if len(kept) < len(crumbs) else kept[-1]
+    if len(text) > width:
+        text = text[: max(1, width - 1)] + "…"
+    return text

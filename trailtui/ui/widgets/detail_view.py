@@ -124,6 +124,10 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
                 tooltip="Move to the first line"),
         Binding("G,end", "last", "Bottom", show=False, id="detail.bottom",
                 tooltip="Move to the last line"),
+        Binding("l,right", "scroll_across(1)", "Right", show=False, id="detail.right",
+                tooltip="Scroll right by half a screen (long lines end in … where they go on)"),
+        Binding("h,left", "scroll_across(-1)", "Left", show=False, id="detail.left",
+                tooltip="Scroll left by half a screen"),
         Binding("y", "copy_event", "Copy event", id="detail.copy-event",
                 tooltip="Copy the whole event as pretty JSON"),
         Binding("v", "copy_value", "Copy value", id="detail.copy-value",
@@ -449,8 +453,13 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    def action_scroll_across(self, direction: int) -> None:
+        """Scroll sideways by half the width on screen (a long line is read in a few presses)."""
+        step = max(1, self.scrollable_content_region.width // 2)
+        self.scroll_to(x=max(0, round(self.scroll_x) + direction * step), animate=False)
+
     def render_line(self, y: int) -> Strip:
-        """Draw screen line ``y``: the title on line 0, JSON lines below it."""
+        """Draw screen line ``y``: the title on line 0, JSON lines below it; text past an edge shows …."""
         scroll_x, scroll_y = self.scroll_offset
         view_width = self.scrollable_content_region.width
         if y == 0:
@@ -461,7 +470,12 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
         if index >= self.line_count:
             return Strip.blank(view_width, self.rich_style)
         strip, pad_style = self._line_strip(index)
-        return strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
+        cropped = strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
+        if view_width > 1 and strip.cell_length > scroll_x + view_width:
+            cropped = Strip([*cropped.crop(0, view_width - 1), Segment("…", pad_style)], view_width)
+        if view_width > 1 and scroll_x > 0 and strip.cell_length > scroll_x:
+            cropped = Strip([Segment("…", pad_style), *cropped.crop(1, view_width)], view_width)
+        return cropped
 
     def _title_strip(self, view_width: int) -> Strip:
         title_style = self.rich_style + self.get_component_rich_style("detailview--title")

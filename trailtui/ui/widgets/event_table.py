@@ -15,6 +15,14 @@ A new filter or sort result is swapped in with :meth:`EventTable.set_model`, whi
 selected when it is still in the view. The table does not sort: ``s``/``S`` and header clicks post
 :class:`EventTable.SortRequested`, and the app sets :attr:`EventTable.sort_indicator` once it has sorted.
 
+Columns fit the terminal: each has a natural width (fixed, or measured on a sample of rows), a
+``min_width`` and a ``priority``. The table squeezes columns towards their minimum, in order, until as
+many as possible fit the width on screen and hands spare cells back by priority; columns that still do not
+fit lie to the right (``l``/→ scrolls to them, the header ends in ``›``). A cell is never cut silently: a
+value cut by its width or by the edge of the screen ends in ``…``. ``<``/``>`` narrow or widen the column
+under the column cursor. When the model offers ``outcome(pos)``, failed and denied events are coloured,
+and the Time column can show UTC, local or relative times (:attr:`EventTable.time_mode`).
+
 Line 0 is the header and stays put while the rows scroll under it; the virtual height is rows + 1.
 Every cell is passed through :func:`~trailtui.engine.textsafe.safe_text`, so log content can never write
 control sequences to the terminal.
@@ -39,6 +47,7 @@ from textual.strip import Strip
 
 from trailtui.engine.columns import Column
 from trailtui.engine.textsafe import safe_text
+from trailtui.ui import timefmt
 from trailtui.ui.widgets.cursor import CursorKeys
 
 __all__ = ["Column", "EventTable", "TableModel"]
@@ -78,6 +87,19 @@ SEPARATOR = 1
 SORT_ROOM = 2
 """Cells kept beside a header label for the sort arrow (" ▲")."""
 MARK_BULLET = "•"
+WIDTH_STEP = 4
+"""Cells a column grows or shrinks by per ``>`` / ``<``."""
+DENIED_WORDS = ("Denied", "Unauthorized", "Forbidden", "NotAuthorized")
+"""An error code containing one of these is a denial (drawn stronger than other failures)."""
+
+
+def outcome_class(outcome: str) -> str:
+    """The component class for a row with this outcome: ``""`` for success, else failed or denied."""
+    if outcome in ("", "Success"):
+        return ""
+    if any(word in outcome for word in DENIED_WORDS):
+        return "eventtable--denied"
+    return "eventtable--failed"
 
 
 class EventTable(CursorKeys, ScrollView, can_focus=True):
@@ -111,13 +133,19 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
                 tooltip="Move the column cursor left (sort acts on it)"),
         Binding("l,right", "cursor_right", "Column right", show=False, id="eventtable.column-right",
                 tooltip="Move the column cursor right (sort acts on it)"),
-        Binding("s", "sort", "Sort", id="eventtable.sort",
+        Binding("s", "sort", "Sort", show=False, id="eventtable.sort",
                 tooltip="Sort by the highlighted column, ascending"),
         Binding("S", "sort_descending", "Sort desc", show=False, id="eventtable.sort-descending",
                 tooltip="Sort by the highlighted column, descending (again: ascending)"),
         Binding("space", "toggle_mark", "Mark", show=False, id="eventtable.mark",
-                tooltip="Mark or unmark the row (marked rows can be exported)"),
-        Binding("enter", "select", "Detail", id="eventtable.open",
+                tooltip="Mark or unmark the row and move down (marked rows are what y and e use)"),
+        Binding("greater_than_sign", "widen", "Wider", show=False, id="eventtable.widen",
+                tooltip="Widen the highlighted column"),
+        Binding("less_than_sign", "narrow", "Narrower", show=False, id="eventtable.narrow",
+                tooltip="Narrow the highlighted column"),
+        Binding("t", "cycle_time", "Time", show=False, id="eventtable.time",
+                tooltip="Times in UTC, local time, or as the gap to the previous row"),
+        Binding("enter", "select", "Detail", show=False, id="eventtable.open",
                 tooltip="Show the whole event"),
     ]
 
@@ -128,11 +156,15 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         "eventtable--marked",
         "eventtable--odd",
         "eventtable--empty",
+        "eventtable--failed",
+        "eventtable--denied",
+        "eventtable--edge",
     }
 
     DEFAULT_CSS = """
     EventTable {
         height: 1fr;
+        scrollbar-size-vertical: 1;
         background: $surface;
         color: $foreground;
 
@@ -166,6 +198,17 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             color: $text-muted;
             text-style: italic;
         }
+        & > .eventtable--failed {
+            color: $text-warning;
+        }
+        & > .eventtable--denied {
+            color: $text-error;
+            text-style: bold;
+        }
+        & > .eventtable--edge {
+            color: $text-accent;
+            text-style: bold;
+        }
     }
     """
 
@@ -179,6 +222,9 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
 
     empty_message: reactive[str] = reactive("No events", repaint=False)
     """What the table shows, centred, when the view has no rows."""
+
+    time_mode: reactive[str] = reactive("utc", repaint=False)
+    """How the ``time`` column shows: ``utc`` (as logged), ``local`` or ``relative`` (gap to the row above)."""
 
     @dataclass
     class CursorMoved(Message):
@@ -252,7 +298,14 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self._offsets: list[int] = []
         self._total_width = 0
         self._width_source: tuple[tuple[str, ...], int] = ((), 0)
-        self._row_cache: LRUCache[tuple[int, bool, bool], tuple[Strip, Style]] = LRUCache(1024)
+        self._natural: list[int] = []
+        self._fitted_for = -1
+        self.width_overrides: dict[str, int] = {}
+        """Widths the user set with ``<``/``>``, by column key (they survive filter changes)."""
+        self.placement = ""
+        """Where the last :meth:`set_model` put the cursor: ``first row``, ``kept selection`` or ``""``."""
+        self._user_moved = False
+        self._row_cache: LRUCache[tuple[int, bool, bool], tuple[Strip, Style, list[str]]] = LRUCache(1024)
         self._header_cache: Optional[Strip] = None
         self.marked: set[int] = set()
         """Row ids of the marked events (marks survive filter and sort changes)."""
@@ -310,6 +363,16 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         """Drawn width of each column, in cells."""
         return list(self._widths)
 
+    @property
+    def columns_off_screen(self) -> list[str]:
+        """Labels of the columns that lie (wholly or partly) right of the screen's edge."""
+        edge = round(self.scroll_x) + self.scrollable_content_region.width
+        return [
+            column.label
+            for column, offset, width in zip(self._model.columns, self._offsets, self._widths)
+            if offset + width > edge
+        ]
+
     # ----- swapping views -----------------------------------------------------------------------
 
     def set_model(
@@ -318,12 +381,15 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         """Show a new view; cost is O(visible rows) plus a bounded width sample.
 
         The cursor goes to ``select_row_id`` if given and in the new view; else, with
-        ``keep_cursor_row_id``, it stays on the same event if the new view has it (found with
-        ``model.position_of`` when the model offers it), on the same screen line where possible.
-        Otherwise the cursor keeps its position, clamped to the new length.
+        ``keep_cursor_row_id`` and once the user has moved the cursor, it stays on the same event if the
+        new view has it (found with ``model.position_of`` when the model offers it), on the same screen
+        line where possible but never hiding rows above it that would fit. Otherwise the view starts at
+        its first row. :attr:`placement` says which happened.
         """
         old_pos = self._cursor
         old_id = self.cursor_row_id
+        if select_row_id is None and not self._user_moved:
+            keep_cursor_row_id = False
         wanted_id = select_row_id if select_row_id is not None else old_id
         screen_line = old_pos - round(self.scroll_y)
         self._model = model
@@ -331,7 +397,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self._header_cache = None
         self._layout_columns()
         count = len(model)
-        new_pos = max(0, min(old_pos, count - 1))
+        new_pos = 0
+        self.placement = "first row"
         if (keep_cursor_row_id or select_row_id is not None) and wanted_id is not None and count:
             found: Optional[int] = None
             position_of = getattr(model, "position_of", None)
@@ -341,12 +408,16 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
                 found = old_pos
             if found is not None:
                 new_pos = found
+                self.placement = "kept selection"
+        if new_pos == 0:
+            self._user_moved = False
         self._cursor = new_pos
         self._cursor_column = max(0, min(self._cursor_column, len(model.columns) - 1))
         self.virtual_size = Size(self._total_width, count + 1)
         if self.is_mounted:
             page = self._page()
-            self.scroll_to(y=max(0, new_pos - max(0, min(screen_line, page - 1))), animate=False)
+            top = 0 if new_pos < page else max(0, new_pos - max(0, min(screen_line, page - 1)))
+            self.scroll_to(y=top, animate=False)
             self._keep_in_view()
         self.refresh()
         if (count == 0) != (old_id is None):
@@ -362,7 +433,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         sampled_keys, sampled_rows = self._width_source
         # Re-sample only when the columns changed or the last sample saw fewer rows than it could use
         # (a view that grew while loading); a filter change keeps the layout steady.
-        if keys == sampled_keys and sampled_rows >= min(count, self.WIDTH_SAMPLE) and self._widths:
+        if keys == sampled_keys and sampled_rows >= min(count, self.WIDTH_SAMPLE) and self._natural:
+            self._fit_columns()
             return
         sample_positions = _sample_positions(count, self.WIDTH_SAMPLE)
         auto = [i for i, column in enumerate(columns) if column.width is None]
@@ -381,6 +453,52 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
                         width = len(text) if text.isascii() else cell_len(text)
                         if width > widths[i]:
                             widths[i] = min(self.MAX_AUTO_WIDTH, width)
+        self._natural = widths
+        self._width_source = (keys, len(sample_positions))
+        self._fit_columns(force=True)
+
+    def _fit_columns(self, force: bool = False) -> None:
+        """Widths for the width on screen from the natural widths (see the module docstring)."""
+        columns = self._model.columns
+        # The vertical scrollbar may appear after this layout: always leave its cells free.
+        available = (self.content_region.width - self.styles.scrollbar_size_vertical) if self.is_mounted else 0
+        if available <= 0:
+            available = 10_000  # not laid out yet: natural widths
+        if not force and available == self._fitted_for and len(self._widths) == len(columns):
+            return
+        self._fitted_for = available
+        natural = [self.width_overrides.get(c.key, n) for c, n in zip(columns, self._natural)]
+        minimum = [
+            width if column.key in self.width_overrides else min(width, max(1, getattr(column, "min_width", 8)))
+            for column, width in zip(columns, natural)
+        ]
+        room = available - GUTTER
+        # The longest run of columns (in display order) that fits at their minimum widths.
+        used = 0
+        fitting = 0
+        for index, width in enumerate(minimum):
+            need = width + (SEPARATOR if index else 0)
+            if used + need > room:
+                break
+            used += need
+            fitting += 1
+        fitting = max(fitting, 1) if columns else 0
+        widths = list(natural)
+        if used < sum(natural[:fitting]) + SEPARATOR * max(0, fitting - 1):
+            widths[:fitting] = minimum[:fitting]
+            spare = room - used
+            order = sorted(range(fitting), key=lambda i: (getattr(columns[i], "priority", 50), i))
+            # Hand spare cells out one round at a time (priority order within a round): every squeezed
+            # column gets its share instead of the first one taking them all.
+            while spare > 0:
+                grown = False
+                for index in order:
+                    if spare and widths[index] < natural[index]:
+                        widths[index] += 1
+                        spare -= 1
+                        grown = True
+                if not grown:
+                    break
         self._widths = widths
         offsets = []
         x = GUTTER
@@ -389,7 +507,9 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             x += width + SEPARATOR
         self._offsets = offsets
         self._total_width = x - SEPARATOR if widths else GUTTER
-        self._width_source = (keys, len(sample_positions))
+        self._row_cache.clear()
+        self._header_cache = None
+        self.virtual_size = Size(self._total_width, len(self._model) + 1)
 
     # ----- cursor -------------------------------------------------------------------------------
 
@@ -402,6 +522,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             self._keep_in_view()
             return
         self._cursor = pos
+        self._user_moved = True
         self.refresh_line(old + 1)
         self.refresh_line(pos + 1)
         self._keep_in_view()
@@ -450,11 +571,12 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
 
     # ----- actions ------------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> Optional[bool]:
-        """Grey out the row actions while the view is empty."""
-        if action in ("sort", "sort_descending", "toggle_mark", "select") and not len(self._model):
-            return None
-        return True
+    def _explain_empty(self, what: str) -> bool:
+        """True when the view has rows; else say why ``what`` does nothing (every key acts or says why)."""
+        if len(self._model):
+            return True
+        self.notify(f"Nothing to {what}: the view is empty", severity="warning", timeout=3)
+        return False
 
     def action_cursor_left(self) -> None:
         """Move the column cursor left."""
@@ -474,18 +596,52 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self._request_sort(descending=self.sort_indicator != (key, True))
 
     def action_toggle_mark(self) -> None:
-        """Mark or unmark the cursor row."""
+        """Mark or unmark the cursor row, then move to the next row."""
+        if not self._explain_empty("mark"):
+            return
         self.toggle_mark()
+        self.move_cursor(self._cursor + 1)
+
+    def action_widen(self) -> None:
+        """Widen the cursor column by a few cells."""
+        self._resize_column(WIDTH_STEP)
+
+    def action_narrow(self) -> None:
+        """Narrow the cursor column by a few cells."""
+        self._resize_column(-WIDTH_STEP)
+
+    def _resize_column(self, delta: int) -> None:
+        key = self.cursor_column_key
+        if key is None:
+            self.notify("No column to resize: the view is empty", severity="warning")
+            return
+        index = self._cursor_column
+        width = max(3, self._widths[index] + delta)
+        self.width_overrides[key] = width
+        self._fit_columns(force=True)
+        self.refresh()
+        self.move_column(index)
+        label = self._model.columns[index].label
+        self.notify(f"{label}: {width} cells wide · < narrower · > wider", timeout=2, markup=False)
+
+    def action_cycle_time(self) -> None:
+        """Show times in UTC, then local time, then as the gap to the row above."""
+        self.time_mode = timefmt.next_mode(self.time_mode)
+
+    def watch_time_mode(self) -> None:
+        self._row_cache.clear()
+        self._header_cache = None
+        self.refresh()
 
     def action_select(self) -> None:
         """Open the cursor row."""
-        if len(self._model):
+        if self._explain_empty("open"):
             pos = self._cursor
             self.post_message(self.RowActivated(pos, self._model.row_id(pos), self))
 
     def _request_sort(self, descending: bool) -> None:
         key = self.cursor_column_key
-        if key is not None:
+        if self._explain_empty("sort") and key is not None:
             self.post_message(self.SortRequested(key, descending, self))
 
     # ----- mouse --------------------------------------------------------------------------------
@@ -532,6 +688,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns()
         self._keep_in_view()
 
     def notify_style_update(self) -> None:
@@ -561,18 +718,41 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         view_width = self.scrollable_content_region.width
         base = self.rich_style
+        right = scroll_x + view_width
         if y == 0:
-            return self._header_strip().crop_extend(
-                scroll_x, scroll_x + view_width, base + self.get_component_rich_style("eventtable--header")
-            )
+            header_style = base + self.get_component_rich_style("eventtable--header")
+            strip = self._header_strip().crop_extend(scroll_x, right, header_style)
+            edge = header_style + self.get_component_rich_style("eventtable--edge", partial=True)
+            if right < self._total_width and view_width > 1:
+                strip = Strip([*strip.crop(0, view_width - 1), Segment("›", edge)], view_width)
+            if scroll_x > 0 and view_width > 1:
+                strip = Strip([Segment("‹", edge), *strip.crop(1, view_width)], view_width)
+            return strip
         count = len(self._model)
         if count == 0:
             return self._empty_line(y, view_width)
         pos = scroll_y + y - 1
         if pos >= count:
             return Strip.blank(view_width, base)
-        strip, pad_style = self._row_strip(pos)
-        return strip.crop_extend(scroll_x, scroll_x + view_width, pad_style)
+        strip, pad_style, texts = self._row_strip(pos)
+        cropped = strip.crop_extend(scroll_x, right, pad_style)
+        if view_width > 1 and right < self._total_width and self._cut_at(texts, right - 1, after=True):
+            cropped = Strip([*cropped.crop(0, view_width - 1), Segment("…", pad_style)], view_width)
+        if view_width > 1 and scroll_x > 0 and self._cut_at(texts, scroll_x, after=False):
+            cropped = Strip([Segment("…", pad_style), *cropped.crop(1, view_width)], view_width)
+        return cropped
+
+    def _cut_at(self, texts: list[str], x: int, after: bool) -> bool:
+        """True when the screen edge at virtual column ``x`` hides text of the cell drawn there."""
+        column = self._column_at(x)
+        if column is None or column >= len(texts):
+            return False
+        inside = x - self._offsets[column]
+        if inside < 0 or inside >= self._widths[column]:
+            return False
+        before, rest = Segment(texts[column]).split_cells(inside + 1 if after else inside)
+        hidden = rest.text if after else before.text
+        return bool(hidden.strip())
 
     def _empty_line(self, y: int, view_width: int) -> Strip:
         middle = max(1, self.scrollable_content_region.height // 2)
@@ -598,6 +778,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             if index:
                 segments.append(Segment(" " * SEPARATOR, header))
             label = safe_text(column.label)
+            if column.key == "time":
+                label = timefmt.header(self.time_mode, label)
             if column.key == sort_key and width > SORT_ROOM:
                 text = _fit(label, width - SORT_ROOM) + (" ▼" if descending else " ▲")
             else:
@@ -606,7 +788,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self._header_cache = strip = Strip(segments)
         return strip
 
-    def _row_strip(self, pos: int) -> tuple[Strip, Style]:
+    def _row_strip(self, pos: int) -> tuple[Strip, Style, list[str]]:
         is_cursor = pos == self._cursor
         row_id = self._model.row_id(pos)
         is_marked = row_id in self.marked
@@ -617,6 +799,10 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         style = self.rich_style
         if pos % 2:
             style += self.get_component_rich_style("eventtable--odd")
+        outcome = getattr(self._model, "outcome", None)
+        failure = outcome_class(outcome(pos)) if outcome is not None else ""
+        if failure:
+            style += self.get_component_rich_style(failure, partial=True)
         if is_marked:
             style += self.get_component_rich_style("eventtable--marked", partial=True)
         if is_cursor:
@@ -624,13 +810,21 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         cells = self._model.cells(pos)
         parts = [MARK_BULLET + " " if is_marked else " " * GUTTER]
         gap = " " * SEPARATOR
-        for index, width in enumerate(self._widths):
+        texts: list[str] = []
+        time_mode = self.time_mode
+        for index, (column, width) in enumerate(zip(self._model.columns, self._widths)):
             if index:
                 parts.append(gap)
-            parts.append(_fit(safe_text(cells[index]) if index < len(cells) else "", width))
+            text = safe_text(cells[index]) if index < len(cells) else ""
+            if column.key == "time" and time_mode != "utc":
+                previous = self._model.cells(pos - 1)[index] if pos > 0 and time_mode == "relative" else None
+                text = timefmt.show(text, time_mode, previous)
+            fitted = _fit(text, width)
+            texts.append(fitted)
+            parts.append(fitted)
         strip = Strip([Segment("".join(parts), style)], self._total_width)
-        self._row_cache[key] = (strip, style)
-        return strip, style
+        self._row_cache[key] = (strip, style, texts)
+        return strip, style, texts
 
 
 def _fit(text: str, width: int) -> str:

@@ -266,9 +266,10 @@ class FilterBar(Widget):
         self.has_error = False
         self._set_status(self._last_result)
 
-    def show_running(self) -> None:
-        """Show the subtle "filtering…" indicator until the next result or error."""
+    def show_running(self, progress: str = "") -> None:
+        """Show the "filtering…" indicator (with ``progress`` text if given) until the next result or error."""
         self.running = True
+        self.query_one("#filter-running", Static).update(Content("filtering " + progress if progress else "filtering…"))
 
     # ----- status line --------------------------------------------------------------------------
 
