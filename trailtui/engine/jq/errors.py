@@ -20,12 +20,9 @@ class JqCompileError(JqError):
 
     def caret(self) -> str:
         """Two lines: the source line holding the error, then a caret under the offending character."""
-        src = self.source
-        start = src.rfind("\n", 0, self.pos) + 1
-        end = src.find("\n", self.pos)
-        if end < 0:
-            end = len(src)
-        return src[start:end] + "\n" + " " * (self.pos - start) + "^"
+        from ..errors import caret_lines
+
+        return caret_lines(self.source, self.pos)
 
 
 class JqSyntaxError(JqCompileError):
