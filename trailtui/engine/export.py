@@ -45,6 +45,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO, TextIO
 
+from trailtui.engine.errors import TrailError
 from trailtui.engine.textsafe import safe_block, safe_text, terminal_safe_json
 
 from trailtui.engine.jq import dumps as _dumps  # one printer for numbers and JSON across the app
@@ -80,7 +81,7 @@ EXTENSIONS = {
 """The usual file name extension for each format."""
 
 
-class ExportError(ValueError):
+class ExportError(TrailError, ValueError):
     """A row cannot be written in the requested format (the message is jq's where jq has one)."""
 
 
