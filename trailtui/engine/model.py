@@ -103,3 +103,15 @@ class Progress:
 
 LoadItem = Any
 """One of RecordBatch, Problem, SourceDone, DigestSkipped, Progress."""
+
+
+@dataclass
+class StoredBatch(RecordBatch):
+    """Rows a backend already stored (the columnar backend's load yields these instead of parsed records).
+
+    ``records``/``positions``/``locations`` are empty: the rows are ``first_row .. first_row + count - 1``
+    and are read from the backend. A consumer counts ``count`` (``len(batch.records)`` for a RecordBatch).
+    """
+
+    first_row: int = 0
+    count: int = 0

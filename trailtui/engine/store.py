@@ -438,15 +438,20 @@ class EventStore:
         if n == 0:
             return {}
         step = max(1, n // sample)
-        counts: dict[str, int] = {}
-        for record in self.records(range(0, n, step)):
-            seen: set[str] = set()
-            _collect_paths(record, "", seen, 0)
-            for path in seen:
-                counts[path] = counts.get(path, 0) + 1
-        if step > 1:
-            counts = {path: count * step for path, count in counts.items()}
-        return counts
+        return count_paths(self.records(range(0, n, step)), step)
+
+
+def count_paths(records: Iterable[Any], step: int) -> dict[str, int]:
+    """How many of ``records`` hold each jq path, times ``step`` (the sampling stride) when above 1."""
+    counts: dict[str, int] = {}
+    for record in records:
+        seen: set[str] = set()
+        _collect_paths(record, "", seen, 0)
+        for path in seen:
+            counts[path] = counts.get(path, 0) + 1
+    if step > 1:
+        counts = {path: count * step for path, count in counts.items()}
+    return counts
 
 
 def _collect_paths(value: Any, prefix: str, out: set[str], depth: int) -> None:
