@@ -38,3 +38,15 @@ def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     base = tmp_path_factory.mktemp("xdg")
     monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+
+
+@pytest.fixture(params=["memory", "duckdb"])
+def backend(request: pytest.FixtureRequest):
+    """An empty backend of each kind (``trailtui.engine.backend.make_backend``), closed after the test.
+
+    The DuckDB backend caches under the test's private ``XDG_CACHE_HOME`` (see ``_private_user_dirs``)."""
+    from trailtui.engine.backend import make_backend
+
+    store = make_backend(request.param)
+    yield store
+    store.close()

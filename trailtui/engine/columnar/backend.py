@@ -142,7 +142,9 @@ class ColumnarBackend:
         self._raw_cache: OrderedDict[int, list[bytes]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._pending: list[tuple[pa.Table, pa.Table, pa.Table]] = []
-        self._pending_rows = 0
+        self._pending_rows = self._pending_bytes = 0
+        self._flush_bytes = _size_bytes(memory_limit()) // 8
+        """Insert before the staged rows' Arrow size reaches this: an insert's rows must fit in DuckDB's memory."""
         self.cache_path: Optional[Path] = None
         """The finished cache database in use, if any."""
 
@@ -155,7 +157,9 @@ class ColumnarBackend:
         spill.mkdir(exist_ok=True)
         config = {"threads": "2", "memory_limit": memory_limit(), "temp_directory": str(spill),
                   "preserve_insertion_order": "true"}
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+        _quiet(con)
+        return con
 
     def _use(self, path: Path, read_only: bool, owned: bool) -> None:
         """Switch to the database at ``path`` (the caller holds the gate or no reader can exist yet)."""
@@ -178,7 +182,7 @@ class ColumnarBackend:
         self._ensure_db()
         local = self._local
         if getattr(local, "epoch", None) != self._epoch:
-            local.cursor = self._con.cursor()
+            local.cursor = _quiet(self._con.cursor())
             local.epoch = self._epoch
         return local.cursor
 
@@ -388,6 +392,7 @@ class ColumnarBackend:
         files_done = bytes_done = current = events = 0
         last_tick = started
         self._last_flush = started
+        self._announced = self._count
         pool = WorkerPool(slots, self.workers)
         try:
             for k, slot in enumerate(slots):
@@ -409,7 +414,7 @@ class ColumnarBackend:
                     if kind == "rows":
                         events += message[2]
                         self._stage(read_ipc(message[3]), read_ipc(message[4]), read_ipc(message[5]), local_ids)
-                        if self._pending_rows >= FLUSH_ROWS or time.monotonic() - self._last_flush >= FLUSH_SECONDS \
+                        if self._pending_rows >= FLUSH_ROWS or self._pending_bytes >= self._flush_bytes or time.monotonic() - self._last_flush >= FLUSH_SECONDS \
                                 or self._count == 0:
                             yield from self._flush_batch()
                     elif kind == "source":
@@ -476,6 +481,7 @@ class ColumnarBackend:
         self._next_row = first + kept
         self._pending.append((events, keys, envs))
         self._pending_rows += kept
+        self._pending_bytes += events.nbytes
 
     def _duplicate_positions(self, events: pa.Table) -> list[int]:
         """Positions in ``events`` that exactly duplicate a stored row or an earlier row of ``events``."""
@@ -558,14 +564,16 @@ class ColumnarBackend:
             for name in ("trailtui_events", "trailtui_keys", "trailtui_envs"):
                 con.unregister(name)
         self._pending = []
-        self._pending_rows = 0
+        self._pending_rows = self._pending_bytes = 0
         self._count = self._next_row
         self._last_flush = time.monotonic()
 
     def _flush_batch(self) -> Iterator[Any]:
-        before = self._count
+        """Insert staged rows and announce every row not announced yet (a dedupe lookup may have inserted)."""
         self._flush()
+        before = self._announced
         if self._count > before:
+            self._announced = self._count
             source = self._sources[-1] if self._sources else Source("-")
             yield StoredBatch(source, [], [], [], first_row=before, count=self._count - before)
 
@@ -715,7 +723,7 @@ class ColumnarBackend:
                 con.register("trailtui_order", wanted)
                 try:
                     result = con.execute(f"SELECT w.row FROM trailtui_order w JOIN events e ON e.row = w.row"
-                                         f" ORDER BY e.{column} {direction}, w.pos").to_arrow_table()
+                                         f" ORDER BY e.{column} {direction}, w.pos").to_arrow_reader().read_all()
                 finally:
                     con.unregister("trailtui_order")
         column_data = result.column(0).combine_chunks().cast(pa.uint32())
@@ -725,7 +733,7 @@ class ColumnarBackend:
 
     def _arrow(self, sql: str, params: Sequence[Any]) -> pa.Table:
         with self.reading():
-            return self.con.execute(sql, list(params)).to_arrow_table()
+            return self.con.execute(sql, list(params)).to_arrow_reader().read_all()
 
     def close(self) -> None:
         with self._gate.swapping():
@@ -753,6 +761,24 @@ class ColumnarBackend:
 
 
 # ---------------------------------------------------------------------------------------------------
+
+def _size_bytes(text: str) -> int:
+    """``1536MB`` -> bytes (DuckDB size syntax: B, KB, MB, GB, TB; KiB... accepted too)."""
+    units = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    text = text.strip().upper().replace("I", "")
+    number = text.rstrip("KMGTB ")
+    unit = text[len(number):].strip().rstrip("B")
+    try:
+        return int(float(number) * units.get(unit, 1))
+    except ValueError:
+        return 1536 << 20
+
+
+def _quiet(con: Any) -> Any:
+    """No progress bar: DuckDB would draw it on the terminal the screen owns."""
+    con.execute("SET enable_progress_bar = false")
+    return con
+
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
