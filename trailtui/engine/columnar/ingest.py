@@ -53,6 +53,16 @@ _NESTED = [(path, name) for path, name in PATH_COLUMNS.items() if len(path) > 1]
 _NULL = b"null"
 
 
+def _group_nested() -> list[tuple[str, list[tuple[tuple[str, ...], str]]]]:
+    groups: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for path, name in _NESTED:
+        groups.setdefault(path[0], []).append((path[1:], name))
+    return list(groups.items())
+
+
+_NESTED_GROUPS = _group_nested()
+
+
 # ------------------------------------------------------------------------------------------ encoding
 
 class Encoder:
@@ -91,33 +101,62 @@ class Encoder:
         return index, True
 
     def add(self, batch: RecordBatch, srcl: int) -> None:
+        """Encode a loader batch. Hot: runs per event, so path walking is inlined (grouped by first key)."""
         dumps = orjson.dumps
         extract = identity.extract_row
         display = self.display
         values = self.values
+        raws = self.raw
         top = [(key, values[name]) for key, name in _TOP]
-        nested = [(path, values[name]) for path, name in _NESTED]
+        nested = [(first, [(rest, values[name]) for rest, name in subs]) for first, subs in _NESTED_GROUPS]
+        all_top = [column for _key, column in top]
+        all_nested = [column for _first, subs in nested for _rest, column in subs]
         multi = list(MULTI_INDEXES.items())
         envelopes = batch.envelopes
+        is_object = self.is_object
         for i, record in enumerate(batch.records):
-            local = len(self.raw)
-            self.raw.append(_dumps_exact(dumps, record))
+            local = len(raws)
+            try:
+                raws.append(dumps(record))
+            except TypeError:
+                raws.append(_dumps_exact(dumps, record))
             for column, value in zip(display, extract(record)):
                 column.append(value)
-            is_dict = type(record) is dict
-            self.is_object.append(is_dict)
-            if is_dict:
+            if type(record) is dict:
+                is_object.append(True)
                 get = record.get
                 for key, column in top:
                     value = get(key)
-                    column.append(_NULL if value is None else _dumps_exact(dumps, value))
+                    if value is None:
+                        column.append(_NULL)
+                    elif type(value) is str:
+                        column.append(dumps(value))
+                    else:
+                        column.append(_dumps_exact(dumps, value))
+                for first, subs in nested:
+                    sub = get(first)
+                    if type(sub) is dict:
+                        for rest, column in subs:
+                            value = sub.get(rest[0]) if len(rest) == 1 else walk(sub, rest)
+                            if value is None:
+                                column.append(_NULL)
+                            elif value is _MISSING:
+                                column.append(None)
+                            elif type(value) is str:
+                                column.append(dumps(value))
+                            else:
+                                column.append(_dumps_exact(dumps, value))
+                    else:
+                        cell = _NULL if sub is None else None
+                        for _rest, column in subs:
+                            column.append(cell)
             else:
-                missing = _NULL if record is None else None
-                for _key, column in top:
-                    column.append(missing)
-            for path, column in nested:
-                value = walk(record, path)
-                column.append(None if value is _MISSING else _NULL if value is None else _dumps_exact(dumps, value))
+                is_object.append(False)
+                cell = _NULL if record is None else None  # jq: null.a is null; a number/string/array raises
+                for column in all_top:
+                    column.append(cell)
+                for column in all_nested:
+                    column.append(cell)
             for kind, fn in multi:
                 for key in fn(record):
                     self.key_kind.append(kind)
