@@ -277,3 +277,24 @@ def test_many_events_under_a_small_memory_cap(tmp_path: Path, monkeypatch: pytes
         assert list(backend.raws(sample)) == list(store.raws(sample))
     finally:
         backend.close()
+
+
+def test_backend_fixture_counts_what_it_stores(backend) -> None:
+    """Both backends through the shared fixture: the batches a load yields add up to ``len()``, and reading
+    goes through the protocol only."""
+    from trailtui.engine.backend import Backend
+    from trailtui.engine.model import RecordBatch
+
+    assert isinstance(backend, Backend)
+    counted = 0
+    for item in backend.load([str(SAMPLES)]):
+        if isinstance(item, StoredBatch):
+            counted += item.count
+        elif isinstance(item, RecordBatch):
+            counted += len(item.records)
+    # A RecordBatch holds the records read (duplicates included); a StoredBatch counts the rows stored.
+    dropped = backend.duplicates if backend.name == "memory" else 0
+    assert counted == len(backend) + dropped
+    assert len(backend) > 0
+    oracle = _oracle([str(SAMPLES)])
+    assert list(backend.raws(range(len(backend)))) == list(oracle.raws(range(len(oracle))))

@@ -181,7 +181,7 @@ class Encoder:
         for name, column in zip(_DISPLAY_NAMES, self.display):
             columns[name] = pa.array(column, pa.string())
         for name in _PATH_NAMES:
-            columns[name] = _text(self.values[name])
+            columns[name] = _json(self.values[name])
         columns["is_object"] = pa.array(self.is_object, pa.bool_())
         columns["srcl"] = pa.array(self.srcl, pa.uint32())
         columns["position"] = pa.array(self.position, pa.uint32())
@@ -193,7 +193,7 @@ class Encoder:
             "key": pa.array(self.key_value, pa.string()),
             "lrow": pa.array(self.key_row, pa.uint32()),
         }))
-        envs = _ipc(pa.table({"lrow": pa.array(self.env_row, pa.uint32()), "envelope": _text(self.env_json)}))
+        envs = _ipc(pa.table({"lrow": pa.array(self.env_row, pa.uint32()), "envelope": _json(self.env_json)}))
         self.reset()
         return n, events, keys, envs
 
@@ -201,6 +201,15 @@ class Encoder:
 def _text(values: list[Optional[bytes]]) -> pa.Array:
     """UTF-8 byte strings (orjson output: always valid UTF-8) as an Arrow string array, no re-validation."""
     return pa.array(values, pa.binary()).view(pa.string())
+
+
+_JSON_TYPE = pa.json_(pa.string())
+
+
+def _json(values: list[Optional[bytes]]) -> pa.Array:
+    """JSON texts as Arrow's ``arrow.json`` extension type: DuckDB takes it as its JSON type without parsing
+    every value again (a VARCHAR -> JSON cast validates each one; orjson's output needs no validation)."""
+    return pa.ExtensionArray.from_storage(_JSON_TYPE, _text(values))
 
 
 def _ipc(table: pa.Table) -> bytes:
