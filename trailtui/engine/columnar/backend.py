@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from ..model import DigestSkipped, Problem, Progress, Source, SourceDone, StoredBatch
 from . import cache as cachefs
-from .ingest import InputSlot, WorkerPool, encode_input, read_ipc, worker_count
+from .ingest import LOCAL_FIRST_MAX, InputSlot, WorkerPool, encode_input, read_ipc, worker_count
 from .schema import DISPLAY_COLUMNS, PATH_COLUMNS, SCHEMA_VERSION, create_statements
 
 Cancelled = Optional[Callable[[], bool]]
@@ -222,6 +222,9 @@ class ColumnarBackend:
                 slots.append(InputSlot(item.path, problem=item))
             else:
                 slots.append(InputSlot(item.path, item.size, stdin=item.fs_path is None))
+        readable = [s for s in slots if s.problem is None and not s.stdin]
+        if len(readable) > 1 and readable[0].size <= LOCAL_FIRST_MAX:
+            readable[0].local = True
         parts = [cachefs.input_part(s.path, s.problem is not None) for s in slots]
         root: Optional[Path] = None
         if self.use_cache and self._complete and not any(s.stdin for s in slots):
@@ -407,10 +410,11 @@ class ColumnarBackend:
                     self._items.append(_item_to_json(slot.problem, None))
                     yield slot.problem
                     continue
-                if slot.stdin:
+                if slot.stdin or slot.local:
                     import sys
 
-                    messages = encode_input(k, slot.path, stdin=stdin or sys.stdin.buffer, cancelled=cancelled)
+                    messages = encode_input(k, slot.path, stdin=(stdin or sys.stdin.buffer) if slot.stdin else None,
+                                            cancelled=cancelled)
                 else:
                     messages = pool.messages(k, cancelled)
                 local_ids: list[int] = []

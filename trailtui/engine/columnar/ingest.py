@@ -38,6 +38,8 @@ from ..model import DigestSkipped, Problem, Progress, RecordBatch, Source, Sourc
 from ..store import _MISSING, MULTI_INDEXES, _dumps_exact, walk
 from .schema import DISPLAY_COLUMNS, PATH_COLUMNS
 
+LOCAL_FIRST_MAX = 4 << 20
+"""The first input is read in the parent when it is at most this big (and more inputs follow)."""
 WINDOW = 8
 """Files handed to workers beyond the one the parent is consuming."""
 SEND_ROWS = 16384
@@ -315,7 +317,11 @@ class InputSlot:
     path: str
     size: int = 0
     stdin: bool = False
+    """Read in the parent's process (a pipe cannot be handed to a worker)."""
     problem: Optional[Problem] = None
+    local: bool = False
+    """Read in the parent's process: the first input when it is small and more follow, so the first rows do
+    not wait for the workers to start (~0.5-1.5 s of interpreter and library start-up)."""
 
 
 class WorkerPool:
@@ -325,7 +331,7 @@ class WorkerPool:
     ``multiprocessing``'s spawn they never re-import the caller's ``__main__`` (an app, a test runner)."""
 
     def __init__(self, slots: list[InputSlot], workers: int) -> None:
-        self.files = [k for k, slot in enumerate(slots) if slot.problem is None and not slot.stdin]
+        self.files = [k for k, slot in enumerate(slots) if slot.problem is None and not slot.stdin and not slot.local]
         self.slots = slots
         self.next_task = 0
         self.stopped = False
