@@ -33,3 +33,16 @@ def test_version_and_query_work_without_a_terminal() -> None:
     assert run("--version").stdout.startswith("trailtui ")
     done = run("query", str(SAMPLE), "-f", '.eventName == "AttachUserPolicy"', "--format", "tsv", "--columns", "actor")
     assert done.returncode == 0 and done.stdout.splitlines() == ["Actor", "mcskidy"]
+
+
+def test_every_backend_prints_the_same(tmp_path: Path) -> None:
+    """`--backend memory`, `--backend duckdb --no-cache` and `auto` give byte-identical output."""
+    tree = REPO / "samples" / "AWSLogs"
+    program = 'select(.sourceIPAddress == "53.94.201.69") | [.eventTime, .eventName, actor_name]'
+    outputs = {}
+    for backend in ("memory", "duckdb", "auto"):
+        done = run("query", str(tree), "--backend", backend, "--no-cache", "-f", program, "--format", "tsv")
+        assert done.returncode == 0, done.stderr
+        outputs[backend] = done.stdout
+    assert outputs["memory"] == outputs["duckdb"] == outputs["auto"]
+    assert outputs["memory"].count("\n") == 13  # header + the 12 events from the attacker's address

@@ -7,6 +7,7 @@ machines without a terminal. stdout carries results only; warnings go to stderr,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Optional, Sequence
 
@@ -62,7 +63,28 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of stdout (atomically: the old file stays intact on failure)")
     parser.add_argument("--force", action="store_true", help="with -o, replace FILE if it exists")
+    _engine_arguments(parser)
     return parser
+
+
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    from .engine.backend import BACKENDS
+
+    parser.add_argument("--backend", choices=BACKENDS, default=os.environ.get("TRAILTUI_BACKEND", "auto"),
+                        help="where events live: memory, duckdb (columnar, cached on disk), or auto (duckdb from "
+                             "64 MB of input); default $TRAILTUI_BACKEND or auto")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="duckdb backend: do not reuse or write the on-disk cache of these inputs")
+
+
+def _session(options: argparse.Namespace, paths: Sequence[str], dedupe: bool = True) -> Any:
+    """A Session on the backend the options ask for (``auto`` decided by the inputs' size)."""
+    from .engine.backend import choose_backend, make_backend
+    from .engine.session import Session
+
+    name = choose_backend(options.backend, paths)
+    extra = {"cache": not options.no_cache} if name == "duckdb" else {}
+    return Session(make_backend(name, dedupe=dedupe, **extra))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -120,6 +142,7 @@ def app_main(args: list[str]) -> int:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, globs, or - for stdin")
     parser.add_argument("-f", "--filter", dest="program", metavar="PROGRAM", help="start with this jq filter")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _engine_arguments(parser)
     options = parser.parse_args(args)
     if options.version:
         from . import __version__
@@ -135,7 +158,8 @@ def app_main(args: list[str]) -> int:
             return 2
     from .ui.app import TrailApp
 
-    app = TrailApp(paths=options.paths, initial_filter=options.program or "", stdin_data=stdin_data)
+    app = TrailApp(paths=options.paths, initial_filter=options.program or "", stdin_data=stdin_data,
+                   session=_session(options, options.paths))
     app.run()
     return app.return_code or 0
 
@@ -195,12 +219,10 @@ def _run_query(options: argparse.Namespace) -> int:
     from .engine.columns import resolve
     from .engine.errors import QueryError
     from .engine.model import DigestSkipped, Problem
-    from .engine.session import Session
-
     paths = options.paths or (["-"] if not sys.stdin.isatty() else [])
     if not paths:
         raise UsageError("no input: give a PATH (file, directory, glob) or pipe events to stdin")
-    session = Session(dedupe=not options.keep_duplicates)
+    session = _session(options, paths, dedupe=not options.keep_duplicates)
     try:
         query = session.compile(options.program or ".")
     except QueryError as err:

@@ -118,6 +118,27 @@ class Backend(Protocol):
         ...
 
 
+BACKENDS = ("auto", "memory", "duckdb")
+"""Names a user may choose (``--backend``, ``TRAILTUI_BACKEND``)."""
+
+AUTO_COLUMNAR_BYTES = 64 * 1024 * 1024
+"""``auto`` picks the columnar backend from this much input on disk (compressed size for gzip), the
+in-memory one below it: a small file opens fastest in memory (no worker processes to start), a day of an
+organisation's trail is answered fastest, and reopened instantly from the cache, by DuckDB."""
+
+
+def choose_backend(name: str, paths: Sequence[str]) -> str:
+    """Resolve ``auto`` to ``memory`` or ``duckdb`` by the size of ``paths``; other names pass through."""
+    if name != "auto":
+        return name
+    if any(p == "-" for p in paths):
+        return "memory"
+    from .loader import count_inputs
+
+    _files, size = count_inputs(paths)
+    return "duckdb" if size >= AUTO_COLUMNAR_BYTES else "memory"
+
+
 def make_backend(name: str = "memory", **options: Any) -> Backend:
     """A backend by name: ``memory`` or ``duckdb`` (options go to its constructor)."""
     if name == "memory":

@@ -9,6 +9,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from ..engine.session import Session
 from .screens.main import PIVOT_TITLES, MainScreen
 
 
@@ -19,8 +20,11 @@ class TrailApp(App[int]):
     CSS_PATH = ["app.tcss", "widgets.tcss"]
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, paths: Sequence[str] = (), initial_filter: str = "", stdin_data: Optional[bytes] = None) -> None:
+    def __init__(self, paths: Sequence[str] = (), initial_filter: str = "", stdin_data: Optional[bytes] = None,
+                 session: Optional[Session] = None) -> None:
         super().__init__()
+        self.session = session
+        """The engine session to show (default: a new in-memory one)."""
         self.paths = list(paths)
         self.initial_filter = initial_filter
         self.stdin_data = stdin_data
@@ -30,7 +34,7 @@ class TrailApp(App[int]):
         # Loading and filtering run in threads; a shorter GIL switch interval lets the UI thread answer
         # keys within a few milliseconds even while they compute.
         sys.setswitchinterval(0.001)
-        self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data)
+        self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data, session=self.session)
         self.push_screen(self.main_screen)
 
     @work(thread=True, group="clipboard", exit_on_error=False, description="Copying")

@@ -122,9 +122,10 @@ class MainScreen(Screen):
     is_loading: reactive[bool] = reactive(False)
     """True while a load runs (the status line shows progress)."""
 
-    def __init__(self, paths: Sequence[str], initial_filter: str = "", stdin_data: Optional[bytes] = None) -> None:
+    def __init__(self, paths: Sequence[str], initial_filter: str = "", stdin_data: Optional[bytes] = None,
+                 session: Optional[Session] = None) -> None:
         super().__init__()
-        self.session = Session()
+        self.session = session if session is not None else Session()
         self.paths = list(paths)
         self.stdin_data = stdin_data
         self.view: Optional[View] = None
