@@ -72,6 +72,18 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} did not appear on screen:\n{screen}")
 
+    def settled(self, timeout: float = 10.0) -> str:
+        """The screen once two captures 0.3 s apart agree (a capture can land while a frame is half drawn)."""
+        deadline = time.monotonic() + timeout
+        last = self.screen()
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            now = self.screen()
+            if now == last:
+                return now
+            last = now
+        return last
+
     def wait_for_re(self, pattern: str, timeout: float = 20.0) -> str:
         import re
 
@@ -201,7 +213,8 @@ def test_the_screen_tells_the_truth_at_both_sizes(sized_terminal: Terminal) -> N
 
     # The pivot on the AttachUserPolicy row: every actor is a whole name or ends in … (no "glitc").
     terminal.keys("u")
-    screen = terminal.wait_for("› user")
+    terminal.wait_for("› user")
+    screen = terminal.settled()
     records = json.loads(SAMPLE.read_text())["Records"]
     names = {(r.get("userIdentity") or {}).get("userName") for r in records}
     for line in screen.splitlines()[4:-3]:

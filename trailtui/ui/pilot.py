@@ -9,7 +9,12 @@ WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export")
 
 
 async def settle(app: Any, pilot: Any, after: float = 0.05, limit: float = 20.0) -> None:
-    """Wait until the app's own workers are done and no load runs, then ``after`` seconds more."""
+    """Wait until the app's own workers are done and no load runs, then ``after`` seconds more.
+
+    Pending messages are processed first, so work that a just-sent key or value change is about to start
+    (a filter worker) is waited for too.
+    """
+    await pilot.pause()
     for _ in range(int(limit / 0.05)):
         busy = [w for w in app.workers if w.group in WORK_GROUPS and not w.is_finished]
         if not busy and app.main_screen is not None and not app.main_screen.is_loading:
