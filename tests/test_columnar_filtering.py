@@ -52,6 +52,7 @@ EXTRA = [
     'select(.userIdentity.sessionContext.attributes.mfaAuthenticated == "true")', 'select(.requestParameters.x.y == null)',
     'select((.responseElements | tostring | test("AccessKey|Credentials")) or .eventName == "ConsoleLogin")',
     '.userIdentity.type | IN("Root", "IAMUser") | not', '.eventVersion > 1', 'select(.apiVersion == null and .readOnly)',
+    'select(outcome == "Failure")', 'select(outcome != "Success" and outcome != "Failure")', 'outcome | length > 6',
 ]
 
 
@@ -182,12 +183,13 @@ def test_coverage_report(public: tuple, capsys: pytest.CaptureFixture[str]) -> N
 
 # --- hypothesis: filters from the translatable grammar over odd records ---------------------------------
 
-KEYS = ["a", "b", "eventName", "userIdentity", "requestParameters"]
+KEYS = ["a", "b", "eventName", "userIdentity", "requestParameters", "errorCode", "responseElements", "eventType"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False, allow_infinity=False),
                     st.sampled_from([0.0, -0.0, 1.0, 1e300, 2**53 + 1]), st.text(max_size=6),
-                    st.sampled_from(["Admin", "admin\n", "ADMIN", "é", "İ", "a\x7fb", "x\"y", "", "AKIA", "Get", "1"]))
+                    st.sampled_from(["Admin", "admin\n", "ADMIN", "é", "İ", "a\x7fb", "x\"y", "", "AKIA", "Get", "1",
+                                            "AwsCloudTrailInsight", "Failure"]))
 values = st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=3),
-                                                   st.dictionaries(st.sampled_from(KEYS + ["type", "arn"]), c, max_size=3)),
+                                                   st.dictionaries(st.sampled_from(KEYS + ["type", "arn", "ConsoleLogin"]), c, max_size=3)),
                       max_leaves=6)
 records = st.one_of(st.dictionaries(st.sampled_from(KEYS), values, max_size=4), values)
 
@@ -195,6 +197,8 @@ paths = st.sampled_from([".a", ".b", ".a.b", ".eventName", ".userIdentity.type",
                          ".requestParameters.a", ".", ".userIdentity"])
 literals = st.sampled_from(['null', 'true', 'false', '0', '-0', '1', '1.5', '1e300', '"Admin"', '""', '"é"', '"1"',
                             '"a"', '9007199254740993'])
+
+OUTCOMES = ['"Failure"', '"Success"', '""', '"x"']
 
 
 @st.composite
@@ -224,6 +228,9 @@ def predicates(draw: Any, depth: int = 0) -> str:
         return f"({draw(predicates(depth + 1))} and {draw(predicates(depth + 1))})"
     if choice == 8:
         return f"({draw(predicates(depth + 1))} or {draw(predicates(depth + 1))})"
+    if draw(st.booleans()):
+        op = draw(st.sampled_from(["==", "!=", "<"]))
+        return f"(outcome {op} {draw(st.sampled_from(OUTCOMES))})"
     return f"({draw(predicates(depth + 1))} | not)"
 
 

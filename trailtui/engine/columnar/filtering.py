@@ -406,7 +406,11 @@ def run_filter(
                                 elapsed=time.perf_counter() - started)
         predicate = translate(query)
         if predicate is None:
-            return _run_jq(cur, query, where, total, cancelled, started, array("I"), 0, None)
+            # Candidates first (no raw text read: DuckDB would read every row's raw text under an OR),
+            # then the raw text of those rows only.
+            candidates = _rows(cur, f"SELECT row FROM events WHERE {where}")
+            return _run_jq(cur, query, _within_table(cur, candidates, "_candidate_rows"), total, cancelled, started,
+                           array("I"), 0, None)
         # SQL decides on the plan's candidates without its raw-text tests (matches lie inside the plan
         # anyway); only the rows it leaves to jq or counts as errors must also pass those tests.
         cheap = plan_sql(cur, query.plan, total, backend, raw=False)

@@ -526,6 +526,18 @@ def index_steps(v: Val, keys: Sequence[str]) -> Val:
 
 
 _PRELUDE_KEYS = {"actor_key": "d_actor_key", "ip_key": "d_ip_key"}
+
+_OUTCOME = (
+    "CASE WHEN NOT is_object OR \"v_eventType\" = '\"AwsCloudTrailInsight\"' OR \"v_eventCategory\" = '\"Insight\"' "
+    "THEN '' "
+    "WHEN (json_type(\"v_errorCode\") = 'VARCHAR' AND \"v_errorCode\" <> '\"\"') "
+    "OR (json_type(\"v_errorMessage\") = 'VARCHAR' AND \"v_errorMessage\" <> '\"\"') THEN 'Failure' "
+    "WHEN json_type(\"v_responseElements__ConsoleLogin\") = 'VARCHAR' AND \"v_responseElements__ConsoleLogin\" <> '\"\"' "
+    "THEN \"v_responseElements__ConsoleLogin\" ->> '$' ELSE 'Success' END")
+"""The prelude's ``outcome`` (never an error): "" for a non-object or an Insight record, "Failure" when
+``errorCode`` or ``errorMessage`` is a non-empty string, else ``.responseElements.ConsoleLogin`` when that is a
+non-empty string (``field`` gives null, not an error, when ``responseElements`` is not an object: the column
+is SQL NULL there, which falls to the ``ELSE``), else "Success". Canonical text makes ``= '"Insight"'`` exact."""
 MEMBERSHIP = ("has_access_key", "has_session", "has_resource")
 
 
@@ -651,6 +663,10 @@ class Compiler:
             if not record:
                 raise Untranslatable(f"{name} on something other than the record")
             return Val("key", _PRELUDE_KEYS[name])
+        if name == "outcome" and not args:
+            if not record:
+                raise Untranslatable(f"{name} on something other than the record")
+            return Val("str", _OUTCOME)
         if name == "event_display_name" and not args:
             if not record:
                 raise Untranslatable(f"{name} on something other than the record")
