@@ -310,3 +310,41 @@ def test_sql_grows_linearly_with_the_filter() -> None:
     deep = ".a" * 12
     assert _sql_size(f"select({deep} == 1)") < 12 * _sql_size("select(.a.a == 1)")
     assert _sql_size("select(" + " and ".join(f".eventName != \"E{i}\"" for i in range(24)) + ")") < 30_000
+
+
+# --- sorting by a projected cell in SQL ---------------------------------------------------------------------
+
+SORTS = ["[.eventTime, .eventName]", "[.userIdentity.type, .a]", "select(.a != null) | [.b, .a]", "[.a.b, .eventName]",
+         "[(.a // .b), .requestParameters]", "[outcome, .a]", "[.a | tostring]"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(records, min_size=1, max_size=10), st.sampled_from(SORTS), st.integers(0, 2), st.booleans())
+def test_projection_sort_in_sql_equals_python(recs: list[Any], text: str, index: int, descending: bool) -> None:
+    """Where SQL orders rows by a projected cell, it is the session's stable Python order of jq sort keys."""
+    from trailtui.engine.columnar.sorting import order_projection
+    from trailtui.engine.query import cells_of
+    from trailtui.engine.sortkey import sort_key
+
+    store = store_of(recs)
+    backend = build(store)
+    try:
+        query = compile_query(text)
+        rows = list(range(len(store)))[::-1] if descending else list(range(len(store)))
+        got = order_projection(backend, rows, query, index, descending)
+        if got is None:
+            return
+        cells = [cells_of(query, orjson.loads(store.raw(r))) or [] for r in rows]
+        keys = [sort_key(c[index] if index < len(c) else None) for c in cells]
+        want = [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__, reverse=descending)]
+        assert list(got) == want, (text, [store.raw(r) for r in rows])
+    finally:
+        backend.close()
+
+
+def test_projection_sort_in_sql_answers_for_plain_paths(generated: tuple) -> None:
+    from trailtui.engine.columnar.sorting import order_projection
+
+    store, backend = generated
+    query = compile_query("[.eventTime, .eventName, .sourceIPAddress]")
+    assert order_projection(backend, list(range(len(store))), query, 1) is not None

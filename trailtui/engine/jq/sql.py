@@ -75,18 +75,22 @@ class Predicate:
     lets: tuple[tuple[str, str, int], ...] = ()
     """Named sub-expressions ``(name, sql, layer)`` that ``cond`` and ``unsure`` read (see the module
     docstring); empty when both are plain expressions over ``events``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """More outputs ``(name, sql)`` of :meth:`relation` (a sort cell's number and string)."""
 
     def relation(self, where: str = "TRUE", columns: str = "row") -> str:
         """SQL query: ``columns`` of ``events`` plus ``_cond`` and ``_unsure`` for the rows ``where`` selects.
         Do not filter on ``_cond``/``_unsure`` in a ``WHERE`` over it (see the module docstring)."""
-        query = f"SELECT * FROM events WHERE {where}" if self.lets else None
-        if query is None:
-            return f"SELECT {columns}, ({self.cond}) AS _cond, ({self.unsure}) AS _unsure FROM events WHERE {where}"
+        outputs = f"{columns}, ({self.cond}) AS _cond, ({self.unsure}) AS _unsure" + "".join(
+            f", ({sql}) AS {name}" for name, sql in self.values)
+        if not self.lets:
+            return f"SELECT {outputs} FROM events WHERE {where}"
+        query = f"SELECT * FROM events WHERE {where}"
         top = max(layer for _, _, layer in self.lets)
         for layer in range(1, top + 1):
             named = ", ".join(f"{sql} AS {name}" for name, sql, at in self.lets if at == layer)
             query = f"SELECT *, {named} FROM ({query})"
-        return f"SELECT {columns}, ({self.cond}) AS _cond, ({self.unsure}) AS _unsure FROM ({query})"
+        return f"SELECT {outputs} FROM ({query})"
 
     def decided(self, where: str = "TRUE", columns: str = "row") -> str:
         """SQL query: ``columns`` plus the BOOLEANs ``match`` (jq selects the row, SQL is sure), ``error``
@@ -991,6 +995,26 @@ def compile_boolean(node: ast.Node) -> Predicate:
     return _with_lets(build)
 
 
+def compile_cell(node: ast.Node) -> Predicate:
+    """A projected cell for sorting: ``cond`` is jq's type rank (0 null, 1 false, 2 true, 3 number,
+    4 string, 5 array, 6 object; NULL where jq raises), ``values`` give ``_num`` and ``_str``; ``unsure`` holds
+    where SQL could order the row differently from jq (an array or object, a big number, -0, a loose
+    text)."""
+    _check_pure(node)
+    outer = getattr(_ACTIVE, "lets", None)
+    lets = _ACTIVE.lets = Lets()
+    try:
+        v = Compiler().value(node, record=True)
+        rank = _bind(_rank(v))
+        number = _bind(as_num(v))
+        bad = _or(v.unsure, v.loose, big_number(v), f"coalesce({rank} >= 5, FALSE)",
+                  f"coalesce({number} = 0 AND starts_with(CAST({number} AS VARCHAR), '-'), FALSE)")
+        values = (("_num", number), ("_str", as_str(v)))
+    finally:
+        _ACTIVE.lets = outer
+    return Predicate(rank, bad, tuple(lets.items), values)
+
+
 _IMPURE = frozenset({"now", "input", "inputs", "env", "input_filename", "debug", "stderr", "halt", "halt_error",
                      "error", "getpath", "path", "paths", "limit", "first", "last", "range", "recurse", "empty"})
 
@@ -1021,5 +1045,5 @@ def explain(pred: Predicate) -> str:
     return lets + f"WHERE {pred.cond}" + ("" if pred.unsure == "FALSE" else f"  (jq decides where {pred.unsure})")
 
 
-__all__ = ["Untranslatable", "Predicate", "Lets", "Val", "compile_condition", "compile_conditions", "compile_boolean",
+__all__ = ["Untranslatable", "Predicate", "Lets", "Val", "compile_condition", "compile_conditions", "compile_boolean", "compile_cell",
            "check_regex", "text_safe", "explain", "replace"]
