@@ -13,12 +13,14 @@ the translation is unsure of.
 
 from __future__ import annotations
 
-from array import array
+from array import array  # noqa: F401 (the return type)
 from typing import Any, Optional, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import jq
+from .filtering import _uint_rows
 from ..jq import sql as jqsql
 from ..query import EventQuery
 
@@ -71,12 +73,9 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
             f"ORDER BY _cond {direction}, _num {direction}, _str {direction}, s.pos").to_arrow_table()
     finally:
         cur.close()
-    if table.num_rows != len(rows) or any(table.column("bad").to_pylist()):
+    if table.num_rows != len(rows) or pc.any(table.column("bad")).as_py():
         return None
-    out = array("I")
-    for chunk in table.column("row").chunks:
-        out.extend(chunk.to_pylist())
-    return out
+    return _uint_rows(table.column("row"))
 
 
 __all__ = ["order_projection"]
