@@ -52,6 +52,7 @@ EXTRA = [
     'select(.userIdentity.sessionContext.attributes.mfaAuthenticated == "true")', 'select(.requestParameters.x.y == null)',
     'select((.responseElements | tostring | test("AccessKey|Credentials")) or .eventName == "ConsoleLogin")',
     '.userIdentity.type | IN("Root", "IAMUser") | not', '.eventVersion > 1', 'select(.apiVersion == null and .readOnly)',
+    'select(outcome == "Failure")', 'select(outcome != "Success" and outcome != "Failure")', 'outcome | length > 6',
 ]
 
 
@@ -108,8 +109,7 @@ def _sql_only(backend: Any, text: str) -> list[int]:
     """Rows the SQL translation alone says match (asserting no row is left unsure or errors)."""
     pred = filtering.translation(compile_query(text))
     cur = backend.con.cursor()
-    rows = [r[0] for r in cur.execute(f"SELECT row FROM events WHERE coalesce({pred.cond}, FALSE) AND NOT "
-                                      f"coalesce({pred.unsure}, TRUE) ORDER BY row").fetchall()]
+    rows = [r[0] for r in cur.execute(f"SELECT row FROM ({pred.decided()}) WHERE match ORDER BY row").fetchall()]
     return rows
 
 
@@ -152,8 +152,8 @@ def test_sql_compiled_filters_equal_libjq(public: tuple) -> None:
             continue
         pred = filtering.translation(query)
         cur = backend.con.cursor()
-        found = cur.execute(f"SELECT row, coalesce({pred.cond}, FALSE), ({pred.cond}) IS NULL, "
-                            f"coalesce({pred.unsure}, TRUE) FROM events ORDER BY row").fetchall()
+        found = cur.execute(f"SELECT row, coalesce(_cond, FALSE), _cond IS NULL, coalesce(_unsure, TRUE) "
+                            f"FROM ({pred.relation()}) ORDER BY row").fetchall()
         ref_rows, _ = _libjq_rows(records, text, query.kind)
         ref = set(ref_rows)
         for row, match, _err, unsure in found:
@@ -183,12 +183,13 @@ def test_coverage_report(public: tuple, capsys: pytest.CaptureFixture[str]) -> N
 
 # --- hypothesis: filters from the translatable grammar over odd records ---------------------------------
 
-KEYS = ["a", "b", "eventName", "userIdentity", "requestParameters"]
+KEYS = ["a", "b", "eventName", "userIdentity", "requestParameters", "errorCode", "responseElements", "eventType"]
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False, allow_infinity=False),
                     st.sampled_from([0.0, -0.0, 1.0, 1e300, 2**53 + 1]), st.text(max_size=6),
-                    st.sampled_from(["Admin", "admin\n", "ADMIN", "é", "İ", "a\x7fb", "x\"y", "", "AKIA", "Get", "1"]))
+                    st.sampled_from(["Admin", "admin\n", "ADMIN", "é", "İ", "a\x7fb", "x\"y", "", "AKIA", "Get", "1",
+                                            "AwsCloudTrailInsight", "Failure"]))
 values = st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=3),
-                                                   st.dictionaries(st.sampled_from(KEYS + ["type", "arn"]), c, max_size=3)),
+                                                   st.dictionaries(st.sampled_from(KEYS + ["type", "arn", "ConsoleLogin"]), c, max_size=3)),
                       max_leaves=6)
 records = st.one_of(st.dictionaries(st.sampled_from(KEYS), values, max_size=4), values)
 
@@ -196,6 +197,8 @@ paths = st.sampled_from([".a", ".b", ".a.b", ".eventName", ".userIdentity.type",
                          ".requestParameters.a", ".", ".userIdentity"])
 literals = st.sampled_from(['null', 'true', 'false', '0', '-0', '1', '1.5', '1e300', '"Admin"', '""', '"é"', '"1"',
                             '"a"', '9007199254740993'])
+
+OUTCOMES = ['"Failure"', '"Success"', '""', '"x"']
 
 
 @st.composite
@@ -225,6 +228,9 @@ def predicates(draw: Any, depth: int = 0) -> str:
         return f"({draw(predicates(depth + 1))} and {draw(predicates(depth + 1))})"
     if choice == 8:
         return f"({draw(predicates(depth + 1))} or {draw(predicates(depth + 1))})"
+    if draw(st.booleans()):
+        op = draw(st.sampled_from(["==", "!=", "<"]))
+        return f"(outcome {op} {draw(st.sampled_from(OUTCOMES))})"
     return f"({draw(predicates(depth + 1))} | not)"
 
 
@@ -244,8 +250,101 @@ def test_generated_predicates_equal_memory_and_libjq(recs: list[Any], condition:
         ref_rows, _ = _libjq_rows(raws, text, query.kind)
         cur = backend.con.cursor()
         for row, match, unsure in cur.execute(
-            f"SELECT row, coalesce({pred.cond}, FALSE), coalesce({pred.unsure}, TRUE) FROM events").fetchall():
+            f"SELECT row, coalesce(_cond, FALSE), coalesce(_unsure, TRUE) FROM ({pred.relation()})").fetchall():
             if not unsure:
                 assert match == (row in ref_rows), (text, row, store.raw(row))
     finally:
         backend.close()
+
+
+# --- the strings search over raw text, and the size of the generated SQL ------------------------------
+
+string_records = st.recursive(
+    st.one_of(st.none(), st.integers(), st.sampled_from(["Admin", "xAdmin\n", 'a"Admin', "Admi", "ROOT", "Root\\", "é Admin",
+                                                         "true", "null", "nAdmin", "\x01Admin"])),
+    lambda c: st.one_of(st.lists(c, max_size=3),
+                        st.dictionaries(st.sampled_from(["Admin", "a", 'k"Admin', "Root", "b\\"]), c, max_size=3)),
+    max_leaves=8)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(string_records, min_size=1, max_size=6),
+       st.sampled_from(["Admin", "Admin|Root", "Root", "dmin", "Adm.n", "true", "é A", "A"]))
+def test_strings_search_equals_libjq(recs: list[Any], pattern: str) -> None:
+    """``[.. | strings | select(test(R))] | length > 0`` decided in SQL (over the raw text where the literal
+    allows it) selects libjq's rows, and the columnar runner the in-memory engine's."""
+    store = store_of(recs)
+    backend = build(store)
+    try:
+        text = f'[.. | strings | select(test("{pattern}"))] | length > 0'
+        query = compile_query(text)
+        assert _answer(filtering.run_filter(backend, query)) == _answer(run_filter(store, query))
+        raws = [orjson.loads(store.raw(i)) for i in range(len(store))]
+        ref_rows, _ = _libjq_rows(raws, text, query.kind)
+        pred = filtering.translation(query)
+        cur = backend.con.cursor()
+        for row, match, unsure in cur.execute(
+                f"SELECT row, coalesce(_cond, FALSE), coalesce(_unsure, TRUE) FROM ({pred.relation()})").fetchall():
+            if not unsure:
+                assert match == (row in ref_rows), (text, store.raw(row))
+    finally:
+        backend.close()
+
+
+def _sql_size(text: str) -> int:
+    return len(filtering.translation(compile_query(text)).decided("TRUE"))
+
+
+def test_sql_grows_linearly_with_the_filter() -> None:
+    """Nested and/or, ``//`` and deep paths: each sub-expression is written once, so a chain of 12 conditions
+    costs about 12 times one condition (inlining doubled the text per level)."""
+    def chain(n: int, op: str) -> str:
+        parts = [f'((.requestParameters.a{i}.b.c // "x") == "v{i}" {op} (.userIdentity.type | test("R{i}")))'
+                 for i in range(n)]
+        return "select(" + f" {'or' if op == 'and' else 'and'} ".join(parts) + ")"
+
+    for op in ("and", "or"):
+        one, twelve = _sql_size(chain(1, op)), _sql_size(chain(12, op))
+        assert twelve < 14 * one, (op, one, twelve)
+        assert twelve < 40_000
+    deep = ".a" * 12
+    assert _sql_size(f"select({deep} == 1)") < 12 * _sql_size("select(.a.a == 1)")
+    assert _sql_size("select(" + " and ".join(f".eventName != \"E{i}\"" for i in range(24)) + ")") < 30_000
+
+
+# --- sorting by a projected cell in SQL ---------------------------------------------------------------------
+
+SORTS = ["[.eventTime, .eventName]", "[.userIdentity.type, .a]", "select(.a != null) | [.b, .a]", "[.a.b, .eventName]",
+         "[(.a // .b), .requestParameters]", "[outcome, .a]", "[.a | tostring]"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(records, min_size=1, max_size=10), st.sampled_from(SORTS), st.integers(0, 2), st.booleans())
+def test_projection_sort_in_sql_equals_python(recs: list[Any], text: str, index: int, descending: bool) -> None:
+    """Where SQL orders rows by a projected cell, it is the session's stable Python order of jq sort keys."""
+    from trailtui.engine.columnar.sorting import order_projection
+    from trailtui.engine.query import cells_of
+    from trailtui.engine.sortkey import sort_key
+
+    store = store_of(recs)
+    backend = build(store)
+    try:
+        query = compile_query(text)
+        rows = list(range(len(store)))[::-1] if descending else list(range(len(store)))
+        got = order_projection(backend, rows, query, index, descending)
+        if got is None:
+            return
+        cells = [cells_of(query, orjson.loads(store.raw(r))) or [] for r in rows]
+        keys = [sort_key(c[index] if index < len(c) else None) for c in cells]
+        want = [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__, reverse=descending)]
+        assert list(got) == want, (text, [store.raw(r) for r in rows])
+    finally:
+        backend.close()
+
+
+def test_projection_sort_in_sql_answers_for_plain_paths(generated: tuple) -> None:
+    from trailtui.engine.columnar.sorting import order_projection
+
+    store, backend = generated
+    query = compile_query("[.eventTime, .eventName, .sourceIPAddress]")
+    assert order_projection(backend, list(range(len(store))), query, 1) is not None

@@ -317,6 +317,12 @@ class Session:
             column = resolve("time" if sort.key.startswith("#") else sort.key)
         if column.is_field:
             return self.backend.order(rows, column.key, sort.descending)
+        in_sql = getattr(self.backend, "order_projection", None)
+        if in_sql is not None and column.is_projected and query is not None and query.projection:
+            # A backend that can order by a projected cell itself (the columnar one, in SQL); None: it cannot.
+            ordered = in_sql(rows, query, int(column.key[1:]), sort.descending)
+            if ordered is not None:
+                return ordered
         keys: list[tuple] = []
         for start in range(0, len(rows), 4096):
             if cancelled is not None and cancelled():

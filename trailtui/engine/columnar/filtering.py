@@ -25,12 +25,14 @@ import atexit
 import os
 import threading
 import time
+import weakref
 from array import array
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 import orjson
+import pyarrow as pa
 
 from .. import jq
 from ..jq import sql as jqsql
@@ -71,20 +73,35 @@ def _indexed_column(path: tuple) -> Optional[str]:
     return None
 
 
-class _Planner:
-    """Writes an in-memory plan as SQL; asks the database the questions the plan's exactness depends on."""
+_FACTS: "weakref.WeakKeyDictionary[Any, dict[tuple[str, int], bool]]" = weakref.WeakKeyDictionary()
+"""Per backend: (condition, n) -> whether some row below n satisfies it. Rows below n never change, so the
+answers hold for the backend's life (the planner asks the same few questions on every filter)."""
 
-    def __init__(self, cur: Any, n: int):
+
+class _Planner:
+    """Writes an in-memory plan as SQL; asks the database the questions the plan's exactness depends on.
+
+    With ``raw=False`` the plan's substring tests on the raw text (the slowest SQL there is: every record's
+    full text) are left out, giving a cheaper superset of the same candidates (they only ever narrow)."""
+
+    def __init__(self, cur: Any, n: int, facts: Optional[dict] = None, raw: bool = True):
         self.cur = cur
         self.n = n
-        self._memo: dict[str, bool] = {}
+        self.raw = raw
+        self._memo: dict[tuple[str, int], bool] = {} if facts is None else facts
+        self._registered = 0
 
     def exists(self, condition: str, below_n: bool = False) -> bool:
-        key = condition + ("<n" if below_n else "")
+        key = (condition, self.n)
         if key not in self._memo:
-            where = f"({condition})" + (f" AND row < {self.n}" if below_n else "")
+            where = f"({condition}) AND row < {self.n}"
             self._memo[key] = self.cur.execute(f"SELECT EXISTS (SELECT 1 FROM events WHERE {where})").fetchall()[0][0]
         return self._memo[key]
+
+    def substring(self, needle: str) -> PlanSql:
+        if not self.raw:
+            return PlanSql("TRUE", False, every=True)
+        return PlanSql(f"contains(raw, {jqsql.lit(needle)})", False)
 
     def plan(self, plan: Any) -> PlanSql:
         if isinstance(plan, PEq):
@@ -93,7 +110,7 @@ class _Planner:
             return PlanSql(f"(row IN (SELECT row FROM keys WHERE kind = '{plan.index}' AND key = "
                            f"{jqsql.lit(plan.value)}))", True)
         if isinstance(plan, PSubstr):
-            return PlanSql(f"contains(raw, {jqsql.lit(plan.needle.decode())})", False)
+            return self.substring(plan.needle.decode())
         if isinstance(plan, PTruthy):
             column = _indexed_column(plan.path)
             if column is None or column.startswith("d_"):
@@ -129,7 +146,7 @@ class _Planner:
         value = plan.value
         if column is None:
             if isinstance(value, str):
-                return PlanSql(f"contains(raw, {jqsql.lit(orjson.dumps(value).decode())})", False)
+                return self.substring(orjson.dumps(value).decode())
             return PlanSql("TRUE", False, every=True)
         if column.startswith("d_"):
             if isinstance(value, str):
@@ -170,9 +187,9 @@ class _Planner:
         unsure = any(holds(s) is None for s in texts)
         parts = []
         if keep:
-            import pyarrow as pa
 
-            name = f"_pred_{len(self._memo)}_{abs(hash((plan.predicate, plan.path, plan.default)))}"
+            self._registered += 1
+            name = f"_pred_{self._registered}_{abs(hash((plan.predicate, plan.path, plan.default)))}"
             self.cur.register(name, pa.table({"v": pa.array(keep, pa.string())}))
             parts.append(f"(CAST({column} AS VARCHAR) IN (SELECT v FROM {name}))")
         null_where = f"({column} = '')" if derived else f"({column} = 'null')"
@@ -198,9 +215,17 @@ class _Planner:
         return PlanSql("(" + " OR ".join(parts) + ")" if parts else "FALSE", not unsure)
 
 
-def plan_sql(cur: Any, plan: Any, n: int) -> PlanSql:
-    """The in-memory plan's candidate rows (and its exactness verdict) as a SQL condition."""
-    return _Planner(cur, n).plan(plan)
+def plan_sql(cur: Any, plan: Any, n: int, backend: Any = None, raw: bool = True) -> PlanSql:
+    """The in-memory plan's candidate rows (and its exactness verdict) as a SQL condition (``raw=False``:
+    without the raw-text substring tests, see :class:`_Planner`). ``backend`` keys a cache of the data
+    facts the plan asked about."""
+    facts = None
+    if backend is not None:
+        try:
+            facts = _FACTS.setdefault(backend, {})
+        except TypeError:
+            facts = None
+    return _Planner(cur, n, facts, raw).plan(plan)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -329,19 +354,21 @@ class JqPool:
 # Running
 
 
-def _within_table(cur: Any, within: Sequence[int]) -> str:
-    import pyarrow as pa
-
+def _within_table(cur: Any, within: Sequence[int], name: str = "_within_rows") -> str:
     table = pa.table({"row": pa.array(sorted(set(within)), pa.uint64())})
-    cur.register("_within_rows", table)
-    return "row IN (SELECT row FROM _within_rows)"
+    cur.register(name, table)
+    return f"row IN (SELECT row FROM {name})"
 
 
 def _rows(cur: Any, sql: str) -> array:
     """The ``row`` column of a query as an ``array('I')`` (read from Arrow buffers, no per-row Python)."""
-    table = cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table()
+    return _uint_rows(cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table().column("row"))
+
+
+def _uint_rows(column: Any) -> array:
+    """A UINTEGER Arrow column as an ``array('I')``."""
     out = array("I")
-    for chunk in table.column("row").chunks:
+    for chunk in column.chunks:
         if not len(chunk):
             continue
         data = chunk.buffers()[1]
@@ -369,32 +396,44 @@ def run_filter(
         if query.kind == "all" and query.plan_decides:
             rows = array("I", range(total)) if within is None else array("I", within)
             return FilterResult(rows, total, elapsed=time.perf_counter() - started)
-        plan = plan_sql(cur, query.plan, total)
+        plan = plan_sql(cur, query.plan, total, backend)
         scope = [f"row < {total}"]
         if within is not None:
             scope.append(_within_table(cur, within))
-        if not plan.every:
-            scope.append(f"coalesce({plan.where}, FALSE)")
-        where = " AND ".join(scope)
+        where = " AND ".join(scope + ([] if plan.every else [f"({plan.where})"]))
         if query.match is None or (plan.exact and query.selection_only and plan_complete(query.plan)):
             return FilterResult(_rows(cur, f"SELECT row FROM events WHERE {where} ORDER BY row"), total,
                                 elapsed=time.perf_counter() - started)
         predicate = translate(query)
         if predicate is None:
-            return _run_jq(cur, query, where, total, cancelled, started, array("I"), 0, None)
-        cond, unsure = predicate.cond, predicate.unsure
-        matched = _rows(cur, f"SELECT row FROM events WHERE {where} AND coalesce({cond}, FALSE) "
-                             f"AND NOT coalesce({unsure}, TRUE) ORDER BY row")
-        errors, first_row = cur.execute(
-            f"SELECT count(*), min(row) FROM events WHERE {where} AND ({cond}) IS NULL "
-            f"AND NOT coalesce({unsure}, TRUE)").fetchall()[0]
-        first_error = None
+            # Candidates first (no raw text read: DuckDB would read every row's raw text under an OR),
+            # then the raw text of those rows only.
+            candidates = _rows(cur, f"SELECT row FROM events WHERE {where}")
+            return _run_jq(cur, query, _within_table(cur, candidates, "_candidate_rows"), total, cancelled, started,
+                           array("I"), 0, None)
+        # SQL decides on the plan's candidates without its raw-text tests (matches lie inside the plan
+        # anyway); only the rows it leaves to jq or counts as errors must also pass those tests.
+        cheap = plan_sql(cur, query.plan, total, backend, raw=False)
+        narrow = " AND ".join(scope + ([] if cheap.every else [f"({cheap.where})"]))
+        decided = cur.sql(predicate.decided(narrow, "CAST(row AS UINTEGER) AS row")).to_arrow_table()
+        decided = decided.sort_by("row")
+        matched = _uint_rows(decided.filter(decided.column("match")).column("row"))
+        failing = _uint_rows(decided.filter(decided.column("error")).column("row"))
+        unsure_rows = _uint_rows(decided.filter(decided.column("unsure")).column("row"))
+        if narrow != where and (failing or unsure_rows):
+            inside = set(_rows(cur, f"SELECT row FROM events WHERE "
+                                    f"{_within_table(cur, list(failing) + list(unsure_rows), '_check_rows')} AND {where}"))
+            failing = array("I", (r for r in failing if r in inside))
+            unsure_rows = array("I", (r for r in unsure_rows if r in inside))
+        errors = len(failing)
+        first_error, first_row = None, None
         if errors:
-            first_error = _message(cur, query, int(first_row))
-        if unsure == "FALSE":
+            first_row = failing[0]
+            first_error = _message(cur, query, first_row)
+        if not unsure_rows:
             return FilterResult(matched, total, errors, first_error, time.perf_counter() - started)
-        return _run_jq(cur, query, f"{where} AND coalesce({unsure}, TRUE)", total, cancelled, started, matched,
-                       errors, (int(first_row), first_error) if errors else None)
+        return _run_jq(cur, query, _within_table(cur, unsure_rows, "_unsure_rows"), total, cancelled, started,
+                       matched, errors, (first_row, first_error) if errors else None)
     finally:
         cur.close()
 

@@ -21,12 +21,26 @@ Every translated value is a :class:`Val` of one of these kinds, SQL NULL always 
 
 Comparisons follow jq's order of types (null < false < true < numbers < strings < arrays < objects), and
 ``and``/``or``/``//`` follow jq's short-circuits, so an error on a branch jq never evaluates does not count.
+
+**Each sub-expression is written once.** jq's semantics need a value several times (its type, then its
+string; a condition's truth in both ``cond`` and ``unsure``), and DuckDB expands ``CASE x WHEN a … WHEN b``
+into one copy of ``x`` per branch, so inlining would make the SQL text (and the work) grow exponentially
+with nesting. A value used more than once is *bound* instead (:class:`Lets`): it becomes a named column
+``_lN`` computed in a projection layer below its users (layer = 1 + the highest layer it reads), and
+:meth:`Predicate.relation` stacks the layers over ``events``. Short expressions stay inline (so ``CASE``
+still skips work on rows a branch does not reach); ``json_type`` of a value is always bound (it parses the
+JSON text). The text of a predicate therefore grows linearly with the filter. Callers must not put a
+``WHERE`` over a layered relation: DuckDB's filter pushdown substitutes the layers' expressions back into
+the filter (exponential again); :meth:`Predicate.decided` filters a ``MATERIALIZED`` CTE instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Sequence
+
+import re
+import threading
 
 import orjson
 
@@ -58,6 +72,77 @@ class Val:
 class Predicate:
     cond: str
     unsure: str
+    lets: tuple[tuple[str, str, int], ...] = ()
+    """Named sub-expressions ``(name, sql, layer)`` that ``cond`` and ``unsure`` read (see the module
+    docstring); empty when both are plain expressions over ``events``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """More outputs ``(name, sql)`` of :meth:`relation` (a sort cell's number and string)."""
+
+    def relation(self, where: str = "TRUE", columns: str = "row") -> str:
+        """SQL query: ``columns`` of ``events`` plus ``_cond`` and ``_unsure`` for the rows ``where`` selects.
+        Do not filter on ``_cond``/``_unsure`` in a ``WHERE`` over it (see the module docstring)."""
+        outputs = f"{columns}, ({self.cond}) AS _cond, ({self.unsure}) AS _unsure" + "".join(
+            f", ({sql}) AS {name}" for name, sql in self.values)
+        if not self.lets:
+            return f"SELECT {outputs} FROM events WHERE {where}"
+        query = f"SELECT * FROM events WHERE {where}"
+        top = max(layer for _, _, layer in self.lets)
+        for layer in range(1, top + 1):
+            named = ", ".join(f"{sql} AS {name}" for name, sql, at in self.lets if at == layer)
+            query = f"SELECT *, {named} FROM ({query})"
+        return f"SELECT {outputs} FROM ({query})"
+
+    def decided(self, where: str = "TRUE", columns: str = "row") -> str:
+        """SQL query: ``columns`` plus the BOOLEANs ``match`` (jq selects the row, SQL is sure), ``error``
+        (jq raises, SQL is sure) and ``unsure`` (jq must decide), for the rows ``where`` selects on which
+        one of them holds."""
+        flags = ("coalesce(_cond, FALSE) AND NOT coalesce(_unsure, TRUE) AS match, "
+                 "_cond IS NULL AND NOT coalesce(_unsure, TRUE) AS error, coalesce(_unsure, TRUE) AS unsure")
+        if not self.lets:
+            return (f"SELECT {columns}, {flags} FROM ({self.relation(where, columns)}) "
+                    f"WHERE coalesce(_cond, TRUE) OR coalesce(_unsure, TRUE)")
+        return (f"WITH _p AS MATERIALIZED ({self.relation(where, columns)}) SELECT {columns}, {flags} FROM _p "
+                f"WHERE coalesce(_cond, TRUE) OR coalesce(_unsure, TRUE)")
+
+
+_SIMPLE = re.compile(r'"?[A-Za-z_][A-Za-z0-9_]*"?')
+_NAME = re.compile(r"\b_l\d+\b")
+_INLINE = 80
+"""Expressions up to this many characters are repeated inline rather than bound."""
+
+
+class Lets:
+    """The named sub-expressions of one predicate (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, int]] = []
+        self._layer: dict[str, int] = {}
+        self._by_sql: dict[str, str] = {}
+
+    def bind(self, sql: str, force: bool = False) -> str:
+        if _SIMPLE.fullmatch(sql) or sql in ("TRUE", "FALSE") or (not force and len(sql) <= _INLINE):
+            return sql
+        name = self._by_sql.get(sql)
+        if name is None:
+            layer = 1 + max((self._layer.get(m, 0) for m in _NAME.findall(sql)), default=0)
+            name = self._by_sql[sql] = f"_l{len(self.items)}"
+            self._layer[name] = layer
+            self.items.append((name, sql, layer))
+        return name
+
+
+_ACTIVE = threading.local()
+
+
+def _bind(sql: str, force: bool = False) -> str:
+    """``sql`` as a name the caller may repeat freely (inline when short or when no predicate is being
+    compiled)."""
+    lets = getattr(_ACTIVE, "lets", None)
+    return sql if lets is None else lets.bind(sql, force)
+
+
+def _bound(v: Val) -> Val:
+    return replace(v, sql=_bind(v.sql), unsure=_bind(v.unsure), loose=_bind(v.loose))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -106,10 +191,15 @@ def _safe_key(key: str) -> str:
 # Typed views of a value: its jq type, and its string / number / boolean content when of that type
 
 
+def _jtype(sql: str) -> str:
+    """``json_type`` of JSON text, bound (it parses the text; see :class:`Lets`)."""
+    return _bind(f"json_type({sql})", force=True)
+
+
 def type_of(v: Val) -> str:
     """SQL expression: 'null', 'boolean', 'number', 'string', 'array', 'object' (NULL where jq raised)."""
     if v.kind == "json":
-        return (f"CASE json_type({v.sql}) WHEN 'NULL' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' "
+        return (f"CASE {_jtype(v.sql)} WHEN 'NULL' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' "
                 f"WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' "
                 f"WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' END")
     if v.kind == "key":
@@ -125,7 +215,7 @@ def as_str(v: Val) -> str:
     if v.kind == "key":
         return f"NULLIF({v.sql}, '')"
     if v.kind == "json":
-        return f"CASE WHEN json_type({v.sql}) = 'VARCHAR' THEN ({v.sql} ->> '$') END"
+        return f"CASE WHEN {_jtype(v.sql)} = 'VARCHAR' THEN ({v.sql} ->> '$') END"
     return "CAST(NULL AS VARCHAR)"
 
 
@@ -133,7 +223,7 @@ def as_num(v: Val) -> str:
     if v.kind == "num":
         return v.sql
     if v.kind == "json":
-        return f"CASE WHEN json_type({v.sql}) IN {_NUMERIC} THEN TRY_CAST({v.sql} AS DOUBLE) END"
+        return f"CASE WHEN {_jtype(v.sql)} IN {_NUMERIC} THEN TRY_CAST({v.sql} AS DOUBLE) END"
     return "CAST(NULL AS DOUBLE)"
 
 
@@ -161,7 +251,7 @@ _RANK = {"null": 0, "boolean": None, "number": 3, "string": 4, "array": 5, "obje
 
 def _rank(v: Val) -> str:
     """SQL INTEGER: jq's order of types, false (1) and true (2) apart."""
-    t = type_of(v)
+    t = _bind(type_of(v))
     boolean = "2" if v.kind == "bool" else None
     if v.kind == "bool":
         return f"CASE WHEN {v.sql} THEN 2 WHEN NOT {v.sql} THEN 1 END"
@@ -211,7 +301,7 @@ def compare(v: Val, op: str, value: Any) -> Val:
         return Val("bool", f"({v.sql} {sql_op} {'TRUE' if value else 'FALSE'})", unsure)
     if v.kind == "num" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return Val("bool", f"({v.sql} {sql_op} {_num_lit(value)})", _or(unsure, big_number(v)))
-    ranks = _rank(v)
+    ranks = _bind(_rank(v))
     by_rank = f"({ranks} {sql_op} {rank})"
     if rank == 3:
         same = f"({as_num(v)} {sql_op} {_num_lit(value)})"
@@ -409,7 +499,7 @@ def text_safe(needle: str) -> bool:
 
 def _json_null_if_missing(parent: str, key: str) -> str:
     """``.key`` on JSON text: the member (null when absent), null on null, NULL (error) otherwise."""
-    return (f"CASE json_type({parent}) WHEN 'OBJECT' THEN coalesce(json_extract({parent}, {_safe_key(key)}), "
+    return (f"CASE {_jtype(parent)} WHEN 'OBJECT' THEN coalesce(json_extract({parent}, {_safe_key(key)}), "
             f"'null'::JSON) WHEN 'NULL' THEN 'null'::JSON END")
 
 
@@ -431,7 +521,7 @@ def record_path(path: Sequence[str]) -> Val:
 def index_steps(v: Val, keys: Sequence[str]) -> Val:
     for key in keys:
         if v.kind == "json":
-            v = Val("json", _json_null_if_missing(v.sql, key), v.unsure)
+            v = _bound(Val("json", _json_null_if_missing(v.sql, key), v.unsure))
         elif v.kind == "key":
             v = Val("json", f"CASE WHEN {v.sql} = '' THEN 'null'::JSON END", v.unsure)
         else:
@@ -440,6 +530,18 @@ def index_steps(v: Val, keys: Sequence[str]) -> Val:
 
 
 _PRELUDE_KEYS = {"actor_key": "d_actor_key", "ip_key": "d_ip_key"}
+
+_OUTCOME = (
+    "CASE WHEN NOT is_object OR \"v_eventType\" = '\"AwsCloudTrailInsight\"' OR \"v_eventCategory\" = '\"Insight\"' "
+    "THEN '' "
+    "WHEN (json_type(\"v_errorCode\") = 'VARCHAR' AND \"v_errorCode\" <> '\"\"') "
+    "OR (json_type(\"v_errorMessage\") = 'VARCHAR' AND \"v_errorMessage\" <> '\"\"') THEN 'Failure' "
+    "WHEN json_type(\"v_responseElements__ConsoleLogin\") = 'VARCHAR' AND \"v_responseElements__ConsoleLogin\" <> '\"\"' "
+    "THEN \"v_responseElements__ConsoleLogin\" ->> '$' ELSE 'Success' END")
+"""The prelude's ``outcome`` (never an error): "" for a non-object or an Insight record, "Failure" when
+``errorCode`` or ``errorMessage`` is a non-empty string, else ``.responseElements.ConsoleLogin`` when that is a
+non-empty string (``field`` gives null, not an error, when ``responseElements`` is not an object: the column
+is SQL NULL there, which falls to the ``ELSE``), else "Success". Canonical text makes ``= '"Insight"'`` exact."""
 MEMBERSHIP = ("has_access_key", "has_session", "has_resource")
 
 
@@ -453,7 +555,11 @@ class Compiler:
     # Values --------------------------------------------------------------------------------------
 
     def value(self, node: ast.Node, record: bool, input_val: Optional[Val] = None) -> Val:
-        """Translate ``node`` applied to the record (``record``) or to ``input_val``."""
+        """Translate ``node`` applied to the record (``record``) or to ``input_val`` (bound: its users may
+        repeat it)."""
+        return _bound(self._value(node, record, input_val))
+
+    def _value(self, node: ast.Node, record: bool, input_val: Optional[Val] = None) -> Val:
         if isinstance(node, ast.Literal):
             return self.literal(node.value)
         if isinstance(node, ast.Neg) and isinstance(node.expr, ast.Literal) and _is_number(node.expr.value):
@@ -475,7 +581,7 @@ class Compiler:
         if isinstance(node, ast.And) or isinstance(node, ast.Or):
             a = self.value(node.left, record, input_val)
             b = self.value(node.right, record, input_val)
-            ta, tb = truthy(a), truthy(b)
+            ta, tb = _bind(truthy(a)), truthy(b)
             if isinstance(node, ast.And):
                 sql = f"CASE {ta} WHEN TRUE THEN {tb} WHEN FALSE THEN FALSE END"
                 unsure = _or(a.unsure, _and(f"({ta} IS TRUE)", b.unsure))
@@ -517,7 +623,7 @@ class Compiler:
         in-memory engine both raise on ``"s" | .a // 1``)."""
         a = self.value(node.left, record, input_val)
         b = self.value(node.right, record, input_val)
-        t = truthy(a)
+        t = _bind(truthy(a))
         unsure = _or(a.unsure, _and(f"({t} IS FALSE)", b.unsure))
 
         def pick(x: str, y: str) -> str:
@@ -561,6 +667,10 @@ class Compiler:
             if not record:
                 raise Untranslatable(f"{name} on something other than the record")
             return Val("key", _PRELUDE_KEYS[name])
+        if name == "outcome" and not args:
+            if not record:
+                raise Untranslatable(f"{name} on something other than the record")
+            return Val("str", _OUTCOME)
         if name == "event_display_name" and not args:
             if not record:
                 raise Untranslatable(f"{name} on something other than the record")
@@ -600,8 +710,9 @@ class Compiler:
                 raise Untranslatable("has of a non-string literal")
             if subject.kind != "json":
                 return Val("bool", "CAST(NULL AS BOOLEAN)", subject.unsure)
-            sql = (f"CASE WHEN json_type({subject.sql}) = 'OBJECT' THEN "
-                   f"json_exists({subject.sql}, {_safe_key(arg.value)}) WHEN json_type({subject.sql}) = 'NULL' THEN FALSE END")
+            jt = _jtype(subject.sql)
+            sql = (f"CASE WHEN {jt} = 'OBJECT' THEN "
+                   f"json_exists({subject.sql}, {_safe_key(arg.value)}) WHEN {jt} = 'NULL' THEN FALSE END")
             return Val("bool", sql, subject.unsure)
         raise Untranslatable(f"the function {name}/{len(args)}")
 
@@ -624,7 +735,7 @@ class Compiler:
         if v.kind == "bool":
             return Val("num", "CAST(NULL AS DOUBLE)", v.unsure)
         e = v.sql
-        sql = (f"CASE json_type({e}) WHEN 'VARCHAR' THEN CAST(length({e} ->> '$') AS DOUBLE) WHEN 'NULL' THEN 0.0 "
+        sql = (f"CASE {_jtype(e)} WHEN 'VARCHAR' THEN CAST(length({e} ->> '$') AS DOUBLE) WHEN 'NULL' THEN 0.0 "
                f"WHEN 'ARRAY' THEN CAST(json_array_length({e}) AS DOUBLE) "
                f"WHEN 'OBJECT' THEN CAST(len(json_keys({e})) AS DOUBLE) "
                f"WHEN 'BIGINT' THEN abs(TRY_CAST({e} AS DOUBLE)) WHEN 'UBIGINT' THEN abs(TRY_CAST({e} AS DOUBLE)) "
@@ -641,7 +752,7 @@ class Compiler:
         if v.kind == "num":
             raise Untranslatable("tostring of a computed number")
         e = v.sql
-        t = f"json_type({e})"
+        t = _jtype(e)
         sql = f"CASE WHEN {t} = 'VARCHAR' THEN ({e} ->> '$') ELSE CAST({e} AS VARCHAR) END"
         loose = f"coalesce({t} NOT IN ('VARCHAR', 'NULL', 'BOOLEAN'), FALSE)"
         if v.canonical:
@@ -755,14 +866,40 @@ def _pipe_items(node: ast.Node) -> list[ast.Node]:
     return [node]
 
 
+_ESCAPE_TAIL = set('"\\nrtbfu0123456789abcdef')
+"""Characters that can follow a backslash in orjson's (and ``json.dumps``'s) string escapes."""
+_STRUCTURE = set("{}[],:0123456789-+.eEtruefalsn")
+"""Every character JSON text can hold outside strings (compact, so no whitespace)."""
+_CHARS = '(?:[^"\\\\]|\\\\.)*'
+"""RE2: characters of a JSON string token (escapes whole)."""
+
+
+def raw_text_safe(literal: str) -> bool:
+    """True when ``literal`` occurs in a decoded string exactly where it occurs in that string's JSON text in
+    ``raw``, and cannot occur in ``raw`` outside string tokens: no quote, backslash or control character (they
+    are escaped), a first character that cannot continue an escape, and some character that no number,
+    ``true``/``false``/``null`` or punctuation holds."""
+    return (bool(literal) and literal[0] not in _ESCAPE_TAIL
+            and not any(c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7F for c in literal)
+            and any(c not in _STRUCTURE for c in literal))
+
+
 def strings_match(pattern: str, flags: str) -> Val:
     """Some string value anywhere in the record (``..`` includes the record itself) matches the regex.
 
     A plain case-sensitive literal must appear in ``raw`` (orjson escapes a string per character), so
-    records without it are decided without parsing.
+    records without it are decided without parsing. When every alternative is :func:`raw_text_safe`, one
+    RE2 search over ``raw`` decides: a string token holding the literal and followed by ``,``, ``]``, ``}``
+    or the end is a value, not a key. A search starting at another quote either covers text between tokens
+    (which cannot hold the literal) or the tail of a real string (after an escaped quote), which holds the
+    literal only if that string does.
     """
     rx = check_regex(pattern, flags)
     opts = _regex_options(flags)
+    if rx.plain and "i" not in flags and all(raw_text_safe(w) for w in rx.literals):
+        gate = " OR ".join(f"contains(raw, {lit(w)})" for w in rx.literals)
+        value = '"' + _CHARS + "(?:" + "|".join(rx.literals) + ")" + _CHARS + '"(?:[,\\]}]|$)'
+        return Val("bool", f"CASE WHEN NOT ({gate}) THEN FALSE ELSE regexp_matches(raw, {lit(value)}) END")
     each = f"json_type(x) = 'VARCHAR' AND regexp_matches(x ->> '$', {lit(pattern)}{opts})"
     root = f"(json_type(raw) = 'VARCHAR' AND regexp_matches(raw ->> '$', {lit(pattern)}{opts}))"
     exact = f"(len(list_filter(json_extract(raw, '$..*'), lambda x: {each})) > 0 OR {root})"
@@ -788,9 +925,20 @@ def strings_match(pattern: str, flags: str) -> Val:
 # Entry points
 
 
-def compile_condition(node: ast.Node) -> Predicate:
-    """A predicate (jq truthiness of ``node``'s single output on the record) as SQL; raises
-    :class:`Untranslatable`."""
+def _with_lets(build: Any) -> Predicate:
+    """Run ``build()`` (returning ``(cond, unsure)``) with a fresh :class:`Lets` active; the predicate
+    carries the names it bound."""
+    outer = getattr(_ACTIVE, "lets", None)
+    lets = _ACTIVE.lets = Lets()
+    try:
+        cond, unsure = build()
+    finally:
+        _ACTIVE.lets = outer
+    return Predicate(cond, unsure, tuple(lets.items))
+
+
+def _condition(node: ast.Node) -> Predicate:
+    """``compile_condition`` inside an active :class:`Lets` (its names stay in the caller's)."""
     _check_pure(node)
     special = _strings_regex(node)
     if special is not None:
@@ -799,34 +947,72 @@ def compile_condition(node: ast.Node) -> Predicate:
     return Compiler().predicate(node)
 
 
+def compile_condition(node: ast.Node) -> Predicate:
+    """A predicate (jq truthiness of ``node``'s single output on the record) as SQL; raises
+    :class:`Untranslatable`."""
+    def build() -> tuple[str, str]:
+        p = _condition(node)
+        return p.cond, p.unsure
+
+    return _with_lets(build)
+
+
 def compile_conditions(nodes: Sequence[ast.Node]) -> Predicate:
     """``select(c1) | select(c2) | …`` on the record: each stage runs only where the previous ones held."""
     if not nodes:
         return Predicate("TRUE", "FALSE")
-    result = compile_condition(nodes[0])
-    for node in nodes[1:]:
-        nxt = compile_condition(node)
-        a = result.cond
-        result = Predicate(
-            f"CASE {a} WHEN TRUE THEN {nxt.cond} WHEN FALSE THEN FALSE END",
-            _or(result.unsure, _and(f"({a} IS TRUE)", nxt.unsure)),
-        )
-    return result
+
+    def build() -> tuple[str, str]:
+        result = _condition(nodes[0])
+        for node in nodes[1:]:
+            nxt = _condition(node)
+            a = _bind(result.cond)
+            result = Predicate(
+                f"CASE {a} WHEN TRUE THEN {nxt.cond} WHEN FALSE THEN FALSE END",
+                _or(result.unsure, _and(f"({a} IS TRUE)", nxt.unsure)),
+            )
+        return result.cond, result.unsure
+
+    return _with_lets(build)
 
 
 def compile_boolean(node: ast.Node) -> Predicate:
     """An implicit select: the event matches when ``node``'s output is exactly ``true``."""
     _check_pure(node)
-    special = _strings_regex(node)
-    if special is not None:
-        v = strings_match(*special)
-        return Predicate(v.sql, v.unsure)
-    v = Compiler().value(node, record=True)
-    if v.kind == "bool":
-        return Predicate(v.sql, v.unsure)
-    if v.kind == "json":
-        return Predicate(f"(CAST({v.sql} AS VARCHAR) = 'true')", v.unsure)
-    return Predicate(f"CASE WHEN {v.sql} IS NULL THEN NULL ELSE FALSE END", v.unsure)
+
+    def build() -> tuple[str, str]:
+        special = _strings_regex(node)
+        if special is not None:
+            v = strings_match(*special)
+            return v.sql, v.unsure
+        v = Compiler().value(node, record=True)
+        if v.kind == "bool":
+            return v.sql, v.unsure
+        if v.kind == "json":
+            return f"(CAST({v.sql} AS VARCHAR) = 'true')", v.unsure
+        return f"CASE WHEN {v.sql} IS NULL THEN NULL ELSE FALSE END", v.unsure
+
+    return _with_lets(build)
+
+
+def compile_cell(node: ast.Node) -> Predicate:
+    """A projected cell for sorting: ``cond`` is jq's type rank (0 null, 1 false, 2 true, 3 number,
+    4 string, 5 array, 6 object; NULL where jq raises), ``values`` give ``_num`` and ``_str``; ``unsure`` holds
+    where SQL could order the row differently from jq (an array or object, a big number, -0, a loose
+    text)."""
+    _check_pure(node)
+    outer = getattr(_ACTIVE, "lets", None)
+    lets = _ACTIVE.lets = Lets()
+    try:
+        v = Compiler().value(node, record=True)
+        rank = _bind(_rank(v))
+        number = _bind(as_num(v))
+        bad = _or(v.unsure, v.loose, big_number(v), f"coalesce({rank} >= 5, FALSE)",
+                  f"coalesce({number} = 0 AND starts_with(CAST({number} AS VARCHAR), '-'), FALSE)")
+        values = (("_num", number), ("_str", as_str(v)))
+    finally:
+        _ACTIVE.lets = outer
+    return Predicate(rank, bad, tuple(lets.items), values)
 
 
 _IMPURE = frozenset({"now", "input", "inputs", "env", "input_filename", "debug", "stderr", "halt", "halt_error",
@@ -855,8 +1041,9 @@ def _check_pure(node: Any) -> None:
 
 def explain(pred: Predicate) -> str:
     """One line for ``--explain``-style notes."""
-    return f"WHERE {pred.cond}" + ("" if pred.unsure == "FALSE" else f"  (jq decides where {pred.unsure})")
+    lets = "".join(f"LET {name} = {sql}; " for name, sql, _ in pred.lets)
+    return lets + f"WHERE {pred.cond}" + ("" if pred.unsure == "FALSE" else f"  (jq decides where {pred.unsure})")
 
 
-__all__ = ["Untranslatable", "Predicate", "Val", "compile_condition", "compile_conditions", "compile_boolean",
+__all__ = ["Untranslatable", "Predicate", "Lets", "Val", "compile_condition", "compile_conditions", "compile_boolean", "compile_cell",
            "check_regex", "text_safe", "explain", "replace"]
