@@ -718,6 +718,14 @@ class ColumnarBackend:
             run_filter = _scan_filter
         return run_filter(self, query, n=n, cancelled=cancelled, within=within)
 
+    def order_projection(self, rows: Sequence[int], query: Any, index: int, descending: bool = False) -> Any:
+        """``rows`` sorted by the projection's cell ``index`` in one SQL query, in jq's order; None when SQL
+        could order them differently (the session then sorts in Python)."""
+        from .sorting import order_projection
+
+        with self.reading():
+            return order_projection(self, rows, query, index, descending)
+
     def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:
         column = DISPLAY_COLUMNS[field]
         direction = "DESC" if descending else "ASC"

@@ -34,7 +34,7 @@ import orjson
 import pyarrow as pa
 
 from .. import identity
-from ..model import DigestSkipped, Problem, Progress, RecordBatch, Source, SourceDone
+from ..model import Problem, Progress, RecordBatch, Source, SourceDone
 from ..store import _MISSING, MULTI_INDEXES, _dumps_exact, walk
 from .schema import DISPLAY_COLUMNS, PATH_COLUMNS
 
