@@ -234,7 +234,7 @@ def test_two_processes_opening_the_same_inputs(tmp_path: Path) -> None:
 
 
 def test_cancel_mid_ingest_keeps_a_consistent_prefix(tmp_path: Path) -> None:
-    from trailtui.engine import samplegen
+    from trailtui.tools import samplegen
 
     tree = tmp_path / "tree"
     samplegen.write(tree, 6000, "tree", seed=3)
@@ -261,7 +261,7 @@ def test_cancel_mid_ingest_keeps_a_consistent_prefix(tmp_path: Path) -> None:
 
 def test_many_events_under_a_small_memory_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The 10M-event run at small scale: DuckDB must spill rather than fail under its memory cap."""
-    from trailtui.engine import samplegen
+    from trailtui.tools import samplegen
 
     path = tmp_path / "events.jsonl"
     samplegen.write(path, 30000, "jsonl", seed=11)
