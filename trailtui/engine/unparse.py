@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from .jq import ast
+from .jq.keywords import KEYWORDS
 
 # Binding strength, loosest first, as in jq's grammar.
 _PIPE, _COMMA, _ALT, _ASSIGN, _OR, _AND, _CMP, _ADD, _MUL, _UNARY, _POSTFIX = range(11)
@@ -185,7 +186,7 @@ def _string_interp(node: ast.StringInterp) -> str:
 
 def _object_key(key: ast.Node) -> str:
     if isinstance(key, ast.Literal) and isinstance(key.value, str):
-        return key.value if _is_ident(key.value) and key.value not in _KEYWORDS else _literal(key.value)
+        return key.value if _is_ident(key.value) and key.value not in KEYWORDS else _literal(key.value)
     if isinstance(key, ast.Var):
         return f"${key.name}"
     if isinstance(key, ast.StringInterp):
@@ -193,9 +194,6 @@ def _object_key(key: ast.Node) -> str:
     return f"({_expr(key, _PIPE)})"
 
 
-_KEYWORDS = frozenset(
-    "def if then elif else end as reduce foreach try catch label import include and or not __loc__".split()
-)
 
 
 def _object_entry(entry: ast.ObjectEntry) -> str:

@@ -16,14 +16,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+from ..engine.jq.keywords import KEYWORDS  # `.if` is rejected by jq 1.6: such keys are written quoted
+
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ITERATE = "[]"
 """The segment standing for any array element (`[]`, `[0]`, ...)."""
 
-# jq keywords: `.if` is rejected by jq 1.6, so such keys are always written quoted.
-KEYWORDS = frozenset(
-    "and as catch def elif else end foreach if import include label or reduce then try __loc__".split()
-)
 
 
 class CompletionContext(NamedTuple):

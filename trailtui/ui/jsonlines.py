@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, NamedTuple, Optional, Union
 
+from ..engine.jq.keywords import KEYWORDS
 from ..engine.jq.values import dump_str as json_string
 
 PathElement = Union[str, int]
@@ -344,9 +345,6 @@ def getpath(value: Any, path: Path) -> Any:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_KEYWORDS = frozenset(
-    "and as catch def elif else end foreach if import include label or reduce then try __loc__".split()
-)
 
 
 def jq_path(path: Path) -> str:
@@ -361,7 +359,7 @@ def jq_path(path: Path) -> str:
     for step in path:
         if isinstance(step, int) and not isinstance(step, bool):
             parts.append(f"[{step}]")
-        elif _IDENTIFIER.match(step) and step not in _KEYWORDS:
+        elif _IDENTIFIER.match(step) and step not in KEYWORDS:
             parts.append(f".{step}")
         else:
             parts.append(f"[{json_string(step)}]")

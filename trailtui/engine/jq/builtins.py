@@ -273,7 +273,7 @@ def split_str(a: str, sep: str) -> list:
     if a == "":
         return []
     if sep == "":
-        return list(a) if False else _split_empty(a)
+        return _split_empty(a)
     return a.split(sep)
 
 
@@ -1116,7 +1116,7 @@ _UPPER = {i: i - 32 for i in range(97, 123)}
 @valfn("explode")
 def _explode(v):
     if type(v) is not str:
-        raise JqRuntimeError(f"{desc(v)} cannot be exploded" if False else "explode input must be a string")
+        raise JqRuntimeError("explode input must be a string")
     return [ord(c) for c in v]
 
 
@@ -1313,11 +1313,6 @@ def _from_entries(v):
     return out
 
 
-@valfn("tostream")
-def _tostream_dummy(v):  # replaced by a generator below
-    raise AssertionError
-
-
 @genfn("tostream", 0)
 def _tostream(v, env, args):
     def walk(p, x, top):
@@ -1388,11 +1383,6 @@ valfn("input_line_number")(lambda v: 0)
 valfn("now")(lambda v: time.time())
 valfn("env")(lambda v: dict(os.environ))
 valfn("builtins")(lambda v: sorted({f"{n}/{a}" for (n, a) in NATIVES if a >= 0 and not n.startswith("_")}))
-
-
-@valfn("splits", 1)
-def _splits_dummy(v, r):
-    raise AssertionError
 
 
 @genfn("splits", 1)
@@ -1546,13 +1536,6 @@ def _tgamma(x):
         return math.inf
 
 
-def _int_result(f):
-    def g(x):
-        r = f(x)
-        return r
-    return g
-
-
 for _name, _fn in {
     "floor": _signed_int(math.floor), "ceil": _signed_int(math.ceil), "round": _round,
     "rint": _rint, "nearbyint": _rint, "trunc": _signed_int(math.trunc),
@@ -1646,7 +1629,7 @@ for _name, _fn in {
     "pow": _pow, "atan2": math.atan2, "fmod": _fmod, "hypot": math.hypot,
     "fmin": lambda a, b: b if a != a else (a if b != b else min(a, b)),
     "fmax": lambda a, b: b if a != a else (a if b != b else max(a, b)),
-    "fdim": lambda a, b: a - b if a > b else 0.0,
+    "fdim": lambda a, b: a - b if a > b else (0.0 if a == a and b == b else math.nan),
     "copysign": math.copysign, "drem": lambda a, b: math.remainder(a, b) if b != 0 else math.nan,
     "remainder": lambda a, b: math.remainder(a, b) if b != 0 else math.nan,
     "nextafter": lambda a, b: math.nextafter(a, b), "nexttoward": lambda a, b: math.nextafter(a, b),
@@ -1713,17 +1696,6 @@ def _abs(v):
     return v
 
 
-@valfn("getpath_or_null", 1)
-def _unused(v, p):
-    return getpath(v, p)
-
-
-del NATIVES[("getpath_or_null", 1)]
-del NATIVES[("tostream", 0)]
-_reg("tostream", 0, lambda a, c, n: Code(lambda v, env: _tostream(v, env, a)))
-del NATIVES[("splits", 1)]
-_reg("splits", 1, lambda a, c, n: Code(lambda v, env: _splits1(v, env, a)))
-
 for _n, _a in (("input", 0), ("inputs", 0), ("halt", 0), ("halt_error", 0), ("halt_error", 1),
                ("modulemeta", 0), ("get_search_list", 0), ("get_prog_origin", 0), ("get_jq_origin", 0),
                ("y0", 0), ("y1", 0), ("yn", 2)):
@@ -1765,7 +1737,7 @@ def arrays: select(type == "array");
 def objects: select(type == "object");
 def iterables: select(type|. == "array" or . == "object");
 def scalars: select(type|. != "array" and . != "object");
-def finites: select(isinfinite or isnan | not);
+def finites: select(isinfinite | not);
 def normals: select(isnormal);
 def recurse(f; cond): def r: ., (f | select(cond) | r); r;
 def with_entries(f): to_entries | map(f) | from_entries;

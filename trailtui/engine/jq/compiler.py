@@ -149,13 +149,10 @@ VAR = "var"
 class Scope:
     """Compile-time names: variables, functions, filter parameters and labels (persistent)."""
 
-    __slots__ = ("names", "parent_static")
+    __slots__ = ("names",)
 
     def __init__(self, names: Dict[str, Any]) -> None:
         self.names = names
-
-    def with_(self, **_: Any) -> "Scope":
-        raise NotImplementedError
 
     def bind(self, items: Dict[str, Any]) -> "Scope":
         d = dict(self.names)
@@ -1225,8 +1222,6 @@ def _try_code(body: Code, catch: Optional[Code]) -> Code:
         try:
             yield from br(v, env)
         except JqRuntimeError as e:
-            if _is_break_error(e):
-                raise
             yield from cr(e.value, env)
 
     def paths_c(p, v, env):
@@ -1236,10 +1231,6 @@ def _try_code(body: Code, catch: Optional[Code]) -> Code:
             for r in cr(e.value, env):
                 yield None, r
     return Code(run_c, paths=paths_c)
-
-
-def _is_break_error(e: JqRuntimeError) -> bool:
-    return False
 
 
 def _alt_paths(left: Code, right: Code) -> Callable:

@@ -31,7 +31,7 @@ def _nul(s: str) -> str:
 def _csv_field(x: Any, fmt: str) -> str:
     t = type(x)
     if t is int or t is float:
-        return dumps(x)
+        return dumps(x) if x == x else ""  # jq writes nan as an empty field, like null
     if x is True:
         return "true"
     if x is False:

@@ -8,16 +8,14 @@ from typing import Any, List, Optional, Tuple
 
 from . import ast as A
 from .errors import JqSyntaxError, JqUnsupported
+from .keywords import KEYWORDS
 
-KEYWORDS = {
-    "def", "if", "then", "elif", "else", "end", "as", "reduce", "foreach", "try", "catch",
-    "label", "import", "include", "and", "or", "__loc__",
-}
 FORMATS = {"text", "json", "tsv", "csv", "base64", "base64d", "base32", "base32d", "uri", "urid",
            "sh", "html"}
 
 _NUM = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _IDENT = re.compile(r"[a-zA-Z_][a-zA-Z_0-9]*(?:::[a-zA-Z_][a-zA-Z_0-9]*)*")
+_FORMAT = re.compile(r"[a-zA-Z0-9_]+")  # jq lexes any such name; an unknown one fails when run
 _FIELD = re.compile(r"\.[a-zA-Z_][a-zA-Z_0-9]*")
 _OPS = ["|=", "+=", "-=", "*=", "/=", "%=", "//=", "==", "!=", "<=", ">=", "//", "..",
         ".", "[", "]", "{", "}", "(", ")", "|", ",", ":", ";", "=", "<", ">", "+", "-", "*", "/",
@@ -102,7 +100,7 @@ class _Lexer:
                 i = m.end()
                 continue
             if c == "@":
-                m = _IDENT.match(src, i + 1)
+                m = _FORMAT.match(src, i + 1)
                 if not m:
                     raise self.err("syntax error: '@' must be followed by a format name", i)
                 toks.append(Tok("fmt", m.group(0), i))

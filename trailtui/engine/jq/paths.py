@@ -52,6 +52,8 @@ def do_slice(v: Any, start: Any, end: Any) -> Any:
     t = type(v)
     if t is list or t is str:
         s, e = slice_bounds(len(v), start, end)
+        if s == 0 and e == len(v):
+            return v  # jq returns the very same value, which keeps it a path (`.[:1] as $x | path($x[0])`)
         return v[s:e]
     raise _idx_err(v, {"start": start, "end": end})
 
@@ -220,10 +222,12 @@ def _setpath(v: Any, path: list, i: int, newval: Any, owned: Optional[dict] = No
             raise JqRuntimeError("Array/string slice indices must be integers")
         s, e = slice_bounds(len(v), k.get("start"), k.get("end"))
         cur = v[s:e]
-        nv = _setpath(cur, path, i + 1, newval)
+        nv = _setpath(cur, path, i + 1, newval, owned)
         if type(nv) is not list:
             raise JqRuntimeError("A slice of an array can only be assigned another array")
-        return v[:s] + nv + v[e:]
+        r = _own(v, list, owned)
+        r[s:e] = nv
+        return r
     if tv is list and tk is list:
         raise JqRuntimeError("Cannot update field at array index of array")
     raise _idx_err(v, k)

@@ -212,6 +212,21 @@ def compare(a: Any, b: Any) -> int:
         return -1 if a < b else (0 if a == b else 1)
     if ta is float and a != a and (tb is int or tb is float):
         return -1  # jq: nan < every number, itself included
+    if ta is tb and ta is list:
+        for x, y in zip(a, b):
+            c = compare(x, y)
+            if c:
+                return c
+        return -1 if len(a) < len(b) else (0 if len(a) == len(b) else 1)
+    if ta is tb and ta is dict:
+        ka, kb = sorted(a), sorted(b)
+        if ka != kb:
+            return -1 if ka < kb else 1
+        for k in ka:
+            c = compare(a[k], b[k])
+            if c:
+                return c
+        return 0
     ka, kb = sort_key(a), sort_key(b)
     return -1 if ka < kb else (0 if ka == kb else 1)
 
