@@ -65,3 +65,19 @@ async def test_markup_in_a_json_key_of_an_unreadable_file(tmp_path: Path) -> Non
         await settle(app, pilot)
         assert app.is_running
         assert len(app.main_screen.session) == 1
+
+
+async def test_control_characters_in_a_filter_show_as_visible_glyphs(tmp_path: Path) -> None:
+    """A filter from -f (or history, or a paste) holding ESC, BEL and a bidi override is drawn with one
+    visible glyph per character; the raw characters never reach the terminal."""
+    from trailtui.ui.widgets.filter_bar import FilterBar
+
+    path = _write(tmp_path, [dict(BASE, eventID="1")])
+    evil = '.eventName == "a\x1b[2J\x07\u202eb"'
+    app = TrailApp(paths=[str(path)], initial_filter=evil)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.main_screen.query_one(FilterBar).value == evil  # the filter itself is exact
+        text = _screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+        assert '"a\u241b[2J' in text and '\ufffdb"' in text

@@ -89,3 +89,21 @@ def terminal_safe_json(text: str) -> str:
     if _JSON_UNSAFE.search(text) is None:
         return text
     return _JSON_UNSAFE.sub(_json_escape, text)
+
+
+def _one_glyph(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␛ for ESC, ␇ for BEL …
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"
+
+
+def visible_glyphs(text: str) -> str:
+    """``text`` with each unsafe character replaced by ONE visible character (``␛`` for ESC, ``�`` for C1 and
+    bidi controls), so positions in the text stay positions on screen: for an editable field, where
+    ``safe_text``'s multi-character escapes would move the cursor."""
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_one_glyph, text)

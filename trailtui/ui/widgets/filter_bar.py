@@ -19,7 +19,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 
-from trailtui.engine.textsafe import safe_text
+from rich.highlighter import Highlighter
+from rich.text import Text
+
+from trailtui.engine.textsafe import safe_text, visible_glyphs
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -77,6 +80,16 @@ def caret_line(column: int, reason: str, width: int) -> str:
         left = reason[: max(column - 1, 0)]
         line = " " * max(column - 1 - cell_len(left), 0) + left + " " + caret
     return line
+
+
+class VisibleControls(Highlighter):
+    """Shows control and bidi characters of a filter (pasted, from history or ``-f``) as one visible glyph
+    each (``␛``), never raw: the terminal never receives them, and the cursor stays where the text is."""
+
+    def highlight(self, text: Text) -> None:
+        shown = visible_glyphs(text.plain)
+        if shown is not text.plain:
+            text.plain = shown
 
 
 class FilterBar(Widget):
@@ -205,7 +218,8 @@ class FilterBar(Widget):
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row"):
             yield Label("jq", id="filter-prompt")
-            yield Input(self._initial_value, placeholder=self._placeholder, id="filter-input", compact=True)
+            yield Input(self._initial_value, placeholder=self._placeholder, id="filter-input", compact=True,
+                        highlighter=VisibleControls())
         yield OptionList(id="filter-completions")
         with Horizontal(id="filter-status-row"):
             yield Static("", id="filter-status", markup=False)
