@@ -57,6 +57,9 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
         return None  # every cell is missing (null): the order is the given one, but let the session say so
     try:
         columns = jqsql.compile_cell(items[index])
+        # A row where ANY cell raises shows one "error: …" cell instead of the projection (cells_of), so
+        # the other cells must be known not to raise either.
+        others = [jqsql.compile_cell(item) for i, item in enumerate(items) if i != index]
     except jqsql.Untranslatable:
         return None
     direction = "DESC" if descending else "ASC"
@@ -64,7 +67,14 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
     try:
         cur.register("_sort_rows", pa.table({"row": pa.array(rows, pa.uint64()),
                                              "pos": pa.array(range(len(rows)), pa.uint32())}))
-        relation = columns.relation("row IN (SELECT row FROM _sort_rows)", "row")
+        scope = "row IN (SELECT row FROM _sort_rows)"
+        for other in others:
+            raises = cur.sql(
+                f"WITH _c AS MATERIALIZED ({other.relation(scope, 'row')}) "
+                f"SELECT coalesce(bool_or(coalesce(_unsure OR _cond IS NULL, TRUE)), FALSE) FROM _c").fetchall()[0][0]
+            if raises:
+                return None
+        relation = columns.relation(scope, "row")
         # _cond: the rank; _unsure: the row cannot be ordered in SQL. (A MATERIALIZED CTE keeps DuckDB from
         # substituting the layers back into the ORDER BY and the check.)
         table = cur.sql(
