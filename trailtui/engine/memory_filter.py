@@ -300,17 +300,34 @@ def run_filter(
         if progress is not None and start:
             progress(start, scanning)
         block = candidate_list[start : start + CHUNK]
-        for row, record in zip(block, store.records(block)):
-            decoded += 1
-            try:
-                if _matches(query, record, store.source_of(row).path if query.uses_filename else None):
-                    rows.append(row)
-            except jq.JqRuntimeError as err:
-                errors += 1
-                if first_error is None:
-                    first_error = str(err)
-            except RecursionError:
-                errors += 1
-                if first_error is None:
-                    first_error = "recursion too deep"
+        filenames = [store.source_of(row).path for row in block] if query.uses_filename else None
+        hits, count, first = match_records(query, store.records(block), filenames)
+        decoded += len(block)
+        rows.extend(block[i] for i in hits)
+        errors += count
+        if first is not None and first_error is None:
+            first_error = first[1]
     return FilterResult(rows, total, errors, first_error, time.perf_counter() - started, decoded, is_cancelled)
+
+
+def match_records(query: EventQuery, records: Any, filenames: Optional[Sequence[str]] = None,
+                  ) -> tuple[list[int], int, Optional[tuple[int, str]]]:
+    """Run the query's match program on each record: (indices that match, errors, (index, message) of the
+    first error). An event whose run raises does not match and is counted (jq would stop the whole run).
+    Shared by every backend's jq path (the columnar backend's worker processes call it too)."""
+    hits: list[int] = []
+    errors = 0
+    first: Optional[tuple[int, str]] = None
+    for i, record in enumerate(records):
+        try:
+            if _matches(query, record, filenames[i] if filenames is not None else None):
+                hits.append(i)
+        except jq.JqRuntimeError as err:
+            errors += 1
+            if first is None:
+                first = (i, str(err))
+        except RecursionError:
+            errors += 1
+            if first is None:
+                first = (i, "recursion too deep")
+    return hits, errors, first

@@ -36,11 +36,11 @@ import pyarrow as pa
 
 from .. import jq
 from ..jq import sql as jqsql
-from ..memory_filter import ALL, _matches
+from ..memory_filter import ALL, match_records
 from ..planner import (
     PAnd, PAny, PEq, PMember, PNot, POr, PPred, PSubstr, PTimeRange, PTruthy, _comma_items, plan_complete,
 )
-from ..query import EventQuery, FilterResult, compile_query
+from ..query import EventQuery, FilterResult, _join, compile_query
 from ..store import DERIVED_INDEXES, PATH_INDEXES
 from .schema import PATH_COLUMNS
 
@@ -277,13 +277,6 @@ def _body_stages(query: EventQuery) -> list:
     return stages
 
 
-def _join(stages: Sequence[Any]) -> Any:
-    node = stages[-1]
-    for stage in reversed(stages[:-1]):
-        node = jq.ast.Pipe(stage, node)
-    return node
-
-
 # ---------------------------------------------------------------------------------------------------
 # jq in worker processes
 
@@ -300,29 +293,16 @@ def _worker_match(text: str, reading: Optional[str], raws: list[str], filenames:
     query = _WORKER_QUERIES.get(key)
     if query is None:
         query = _WORKER_QUERIES[key] = compile_query(text, reading)
-    hits: list[int] = []
-    errors = 0
-    first: Optional[tuple[int, str]] = None
-    loads = orjson.loads
-    for i, raw in enumerate(raws):
-        try:
-            record = loads(raw)
-        except orjson.JSONDecodeError:
-            import json
+    return match_records(query, (_decode(raw) for raw in raws), filenames)
 
-            record = json.loads(raw)
-        try:
-            if _matches(query, record, filenames[i] if filenames is not None else None):
-                hits.append(i)
-        except jq.JqRuntimeError as err:
-            errors += 1
-            if first is None:
-                first = (i, str(err))
-        except RecursionError:
-            errors += 1
-            if first is None:
-                first = (i, "recursion too deep")
-    return hits, errors, first
+
+def _decode(raw: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:  # integers beyond 64 bits: orjson refuses them, the stdlib keeps them
+        import json
+
+        return json.loads(raw)
 
 
 class JqPool:
