@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional
 
 import jq as refjq
+from timelimit import TimeLimitExceeded, time_limit
 
 from trailtui.engine.jq import JqCompileError, JqError, JqUnsupported, compile_program, dumps
 from trailtui.engine.jq.builtins import parse_json_text
@@ -188,33 +186,11 @@ def _inputs(case: PeerCase) -> List[Any]:
     return values
 
 
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Interrupt a runaway case (main thread only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise _Timeout()
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def run_trailtui(case: PeerCase, timeout: float = 10.0) -> Outcome:
     try:
-        with _time_limit(timeout):
+        with time_limit(timeout):
             return _run_trailtui(case)
-    except _Timeout:
+    except TimeLimitExceeded:
         return Outcome("", "timeout", f"no answer within {timeout} s")
 
 

@@ -12,10 +12,8 @@ corpus filters mutated by deleting spans and inserting ``()[]{}|.,"\\$@`` charac
 
 from __future__ import annotations
 
-import signal
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import jqref
+from timelimit import TimeLimitExceeded, time_limit
 
 FUZZ = settings(
     max_examples=300,
@@ -48,26 +47,6 @@ TOKENS = [
     "@tsv", "@json \"x\\(.)\"", "..|", "getpath(", "paths", "error", "empty", "limit(", "recurse",
     "reduce . as $x (0; .)", "{a}", "{$x}", "{\"a\":1}", "[.[]?]", ".a?.b", "?.", "..?", ".[1:]", ".[:-1]",
 ]
-
-
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``_Timeout`` in the main thread if the block runs longer than ``seconds``."""
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def note(text: str) -> None:
@@ -99,7 +78,7 @@ def check_compile(src: str) -> Any:
     try:
         with time_limit(COMPILE_LIMIT_S):
             prog = engine.compile_program(src)
-    except _Timeout:
+    except TimeLimitExceeded:
         pytest.fail(f"compile_program did not finish within {COMPILE_LIMIT_S}s on {src!r}")
     except engine.JqCompileError as exc:
         assert isinstance(exc.pos, int) and 0 <= exc.pos <= len(src), (exc.pos, len(src))
@@ -122,7 +101,7 @@ def check_run(prog: Any, record: Any) -> None:
                 n += 1
                 if n >= MAX_OUTPUTS:
                     break
-    except _Timeout:
+    except TimeLimitExceeded:
         event("run: time limit (inconclusive)")
         return
     except engine.JqRuntimeError as exc:
