@@ -712,10 +712,8 @@ class ColumnarBackend:
     def filter(self, query: Any, *, n: Optional[int] = None, cancelled: Cancelled = None,
                within: Optional[Sequence[int]] = None) -> Any:
         """SQL where it means what jq means, jq on candidates otherwise (``filtering.run_filter``)."""
-        try:
-            from .filtering import run_filter
-        except ImportError:
-            run_filter = _scan_filter
+        from .filtering import run_filter
+
         return run_filter(self, query, n=n, cancelled=cancelled, within=within)
 
     def order_projection(self, rows: Sequence[int], query: Any, index: int, descending: bool = False) -> Any:
@@ -740,8 +738,8 @@ class ColumnarBackend:
                 con = self.con
                 con.register("trailtui_order", wanted)
                 try:
-                    result = con.execute(f"SELECT w.row FROM trailtui_order w JOIN events e ON e.row = w.row"
-                                         f" ORDER BY e.{column} {direction}, w.pos").to_arrow_reader().read_all()
+                    result = con.sql(f"SELECT w.row FROM trailtui_order w JOIN events e ON e.row = w.row"
+                                     f" ORDER BY e.{column} {direction}, w.pos").to_arrow_reader().read_all()
                 finally:
                     con.unregister("trailtui_order")
         column_data = result.column(0).combine_chunks().cast(pa.uint32())
@@ -751,7 +749,7 @@ class ColumnarBackend:
 
     def _arrow(self, sql: str, params: Sequence[Any]) -> pa.Table:
         with self.reading():
-            return self.con.execute(sql, list(params)).to_arrow_reader().read_all()
+            return self.con.sql(sql, params=list(params)).to_arrow_reader().read_all()
 
     def close(self) -> None:
         with self._gate.swapping():
@@ -850,39 +848,3 @@ def _item_from_json(entry: dict[str, Any], sources: list[Source]) -> Any:
         return SourceDone(Source(entry["path"], entry["shape"], entry["compressed"], entry["size"], entry["meta"],
                                  entry["events"], entry["skipped"]))
     return None
-
-
-def _scan_filter(backend: ColumnarBackend, query: Any, *, n: Optional[int] = None, cancelled: Cancelled = None,
-                 within: Optional[Sequence[int]] = None) -> Any:
-    """Placeholder until ``filtering.py`` lands: jq per candidate event, in blocks (correct, not fast)."""
-    from .. import jq
-    from ..query import CHUNK, FilterResult, _matches
-
-    started = time.perf_counter()
-    total = len(backend) if n is None else n
-    if query.mode == "root":
-        raise ValueError("root-mode queries have no per-event rows; use run_root()")
-    candidates: Sequence[int] = range(total) if within is None else array("I", sorted(within))
-    if (query.kind == "all" and query.plan_decides) or query.match is None:
-        return FilterResult(array("I", candidates), total, elapsed=time.perf_counter() - started)
-    rows = array("I")
-    errors = decoded = 0
-    first_error: Optional[str] = None
-    is_cancelled = False
-    for start in range(0, len(candidates), CHUNK):
-        if cancelled is not None and cancelled():
-            is_cancelled = True
-            break
-        block = candidates[start : start + CHUNK]
-        for row, record in zip(block, backend.records(block)):
-            decoded += 1
-            try:
-                if _matches(query, record):
-                    rows.append(row)
-            except jq.JqRuntimeError as err:
-                errors += 1
-                first_error = first_error or str(err)
-            except RecursionError:
-                errors += 1
-                first_error = first_error or "recursion too deep"
-    return FilterResult(rows, total, errors, first_error, time.perf_counter() - started, decoded, is_cancelled)

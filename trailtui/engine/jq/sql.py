@@ -905,7 +905,7 @@ def strings_match(pattern: str, flags: str) -> Val:
     exact = f"(len(list_filter(json_extract(raw, '$..*'), lambda x: {each})) > 0 OR {root})"
     unsure = "FALSE"
     if not (rx.plain and "i" not in flags):
-        odd = f"NOT (strlen(x ->> '$') = length(x ->> '$') AND strpos(x ->> '$', chr(10)) = 0)"
+        odd = "NOT (strlen(x ->> '$') = length(x ->> '$') AND strpos(x ->> '$', chr(10)) = 0)"
         root_odd = f"(json_type(raw) = 'VARCHAR' AND NOT {_ascii_oneline(chr(40) + 'raw ->> ' + lit('$') + ')')})"
         unsure = (f"coalesce(len(list_filter(json_extract(raw, '$..*'), lambda x: json_type(x) = 'VARCHAR' AND {odd})) > 0"
                   f" OR {root_odd}, FALSE)")
