@@ -77,7 +77,8 @@ FACET_FIELDS: dict[str, FacetField] = {
         FacetField("event", "Event", "event", "event_display_name", ".eventName"),
         FacetField("source", "Source", "source",
                    '((if is_insight then .insightDetails else . end | field("eventSource") | strings) // "")',
-                   ".eventSource"),
+                   # Insight records name the service in insightDetails: `.eventSource == v` would miss them.
+                   '(if is_insight then .insightDetails else . end | field("eventSource"))'),
         FacetField("error", "Error", "error", _string_of(".errorCode"), ".errorCode"),
         FacetField("region", "Region", "region", _string_of(".awsRegion"), ".awsRegion"),
         FacetField("account", "Account", "account", '(record_account // "")', "record_account"),

@@ -89,10 +89,10 @@ def time_bounds(backend: Any, rows: Sequence[int]) -> tuple[Optional[int], Optio
     if not len(rows):
         return None, None, 0
     with rows_from(backend, rows) as (con, source):
-        first, last, timed, total = con.execute(
+        ((first, last, timed, total),) = con.execute(
             f"SELECT min(s), max(s), count(s), count(*) FROM (SELECT CASE WHEN {_TIMED} THEN {_SECOND} END AS s"
             f" FROM {source})"
-        ).fetchone()
+        ).fetchall()
     return (None if first is None else int(first)), (None if last is None else int(last)), int(total - timed)
 
 
