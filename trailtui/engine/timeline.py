@@ -10,17 +10,20 @@ Buckets are aligned to multiples of the step since the Unix epoch (UTC), so a 5-
 time span in the buckets available. A bucket range becomes an ordinary jq filter on ``.eventTime``
 (:func:`range_clause`) that selects exactly the events of those buckets.
 
-A backend may answer faster with ``time_bounds(rows)`` and ``time_counts(rows, start, step)``; otherwise
-the times come from ``display("time", …)``.
+A backend that offers ``time_seconds(lo, hi)`` (the columnar one) gives every row's second once, as an Arrow
+column this module keeps per backend (extended as rows arrive; stored rows never change), and each view's
+histogram is computed with Arrow kernels; otherwise the times come from ``display("time", …)``.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .backend import Backend, Cancelled
 from .errors import UsageError
@@ -134,21 +137,8 @@ def histogram(backend: Backend, rows: Sequence[int], buckets: int = 60, step: Op
 
     None when cancelled. A fixed step gives as many buckets as the span needs.
     """
-    bounds = getattr(backend, "time_bounds", None)
-    counts_of = getattr(backend, "time_counts", None)
-    if bounds is not None and counts_of is not None:
-        first, last, untimed = bounds(rows)
-        if first is None:
-            return Histogram(0, step or 1, [], [], untimed)
-        step = step or choose_step(first, last, buckets)
-        start = first // step * step
-        size = last // step - first // step + 1
-        counts = [0] * size
-        failures = [0] * size
-        for index, n, failed in counts_of(rows, start, step):
-            counts[index] = n
-            failures[index] = failed
-        return Histogram(start, step, counts, failures, untimed)
+    if getattr(backend, "time_seconds", None) is not None:
+        return _arrow_histogram(backend, rows, buckets, step)
     seconds: list[Optional[int]] = []
     failed_rows: list[bool] = []
     cache: dict[str, Optional[int]] = {}
@@ -180,4 +170,57 @@ def histogram(backend: Backend, rows: Sequence[int], buckets: int = 60, step: Op
             counts[index] += 1
             if failed:
                 failures[index] += 1
+    return Histogram(start, step, counts, failures, untimed)
+
+
+_ARROW_TIMES: "weakref.WeakKeyDictionary[Any, tuple[int, Any, Any]]" = weakref.WeakKeyDictionary()
+_ARROW_LOCK = threading.Lock()
+
+
+def _arrow_times(backend: Any) -> tuple[Any, Any]:
+    """Every stored row's second and failure flag, read once per backend (then only new rows)."""
+    import pyarrow as pa
+
+    with _ARROW_LOCK:
+        count, seconds, failed = _ARROW_TIMES.get(backend, (0, None, None))
+        total = len(backend)
+        if count < total:
+            more_seconds, more_failed = backend.time_seconds(count, total)
+            seconds = more_seconds if seconds is None else pa.concat_arrays([seconds, more_seconds])
+            failed = more_failed if failed is None else pa.concat_arrays([failed, more_failed])
+            _ARROW_TIMES[backend] = (total, seconds, failed)
+        return seconds, failed
+
+
+def _arrow_histogram(backend: Any, rows: Sequence[int], buckets: int, step: Optional[int]) -> Histogram:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from array import array
+
+    seconds, failed = _arrow_times(backend)
+    if seconds is None or not len(rows):
+        return Histogram(0, step or 1, [], [], 0)
+    if isinstance(rows, range) and rows.step == 1:
+        taken, taken_failed = seconds.slice(rows.start, len(rows)), failed.slice(rows.start, len(rows))
+    else:
+        if isinstance(rows, array) and rows.typecode == "I":
+            index = pa.Array.from_buffers(pa.uint32(), len(rows), [None, pa.py_buffer(rows)])
+        else:
+            index = pa.array(rows, pa.uint32())
+        taken, taken_failed = pc.take(seconds, index), pc.take(failed, index)
+    untimed = taken.null_count
+    bounds = pc.min_max(taken).as_py()
+    if bounds["min"] is None:
+        return Histogram(0, step or 1, [], [], untimed)
+    first, last = bounds["min"], bounds["max"]
+    step = step or choose_step(first, last, buckets)
+    start = first // step * step
+    size = last // step - first // step + 1
+    index_of = pc.divide(pc.subtract(taken, start), step)  # non-negative: integer division floors
+    counts = [0] * size
+    failures = [0] * size
+    for target, values in ((counts, index_of), (failures, pc.filter(index_of, taken_failed))):
+        found = pc.value_counts(values.drop_null())
+        for bucket, n in zip(found.field(0).to_pylist(), found.field(1).to_pylist()):
+            target[bucket] = n
     return Histogram(start, step, counts, failures, untimed)

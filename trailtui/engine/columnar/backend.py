@@ -740,17 +740,12 @@ class ColumnarBackend:
 
         return path_counts_json(self, keys, rows)
 
-    def time_bounds(self, rows: Sequence[int]) -> tuple:
-        """First and last counted second of ``rows``, and the rows with no counted time."""
-        from .facets import time_bounds
+    def time_seconds(self, lo: int, hi: int) -> tuple:
+        """Rows ``lo`` to ``hi``: each one's counted second (an Arrow int64 array, null when untimed) and
+        whether it failed (an Arrow boolean array)."""
+        from .facets import time_seconds
 
-        return time_bounds(self, rows)
-
-    def time_counts(self, rows: Sequence[int], start: int, step: int) -> list:
-        """``(bucket, events, failures)`` of ``rows`` in ``step``-second buckets from ``start``."""
-        from .facets import time_counts
-
-        return time_counts(self, rows, start, step)
+        return time_seconds(self, lo, hi)
 
     def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:
         column = DISPLAY_COLUMNS[field]
