@@ -136,7 +136,7 @@ class FacetsPane(Vertical, can_focus=False):
     def _line(value: str, count: int, total: int, width: int, bar_style: Any = "") -> Text:
         share = count / total if total else 0.0
         numbers = f"{count:>7,} {share * 100:5.1f}% "
-        bar_width = max(4, min(12, width // 5))
+        bar_width = max(4, min(12, width // 7))
         room = max(6, width - len(numbers) - bar_width - 1)
         shown = safe_text(value)
         if len(shown) > room:
