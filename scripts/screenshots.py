@@ -42,7 +42,10 @@ def to_png(svg: Path) -> Path:
     return png
 
 
-async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
+INCIDENT = 'select(ip_key == "ip:53.94.201.69")'
+
+
+async def shoot(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
     from trailtui.ui.widgets.event_table import EventTable
     from trailtui.ui.widgets.filter_bar import FilterBar
 
@@ -53,6 +56,8 @@ async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
         screen = app.main_screen
 
         def save(name: str) -> None:
+            if only and name not in only:
+                return
             path = OUT / f"{name}{suffix}.svg"
             app.save_screenshot(filename=path.name, path=str(OUT))
             written.append(path)
@@ -97,6 +102,26 @@ async def shoot(size: tuple[int, int], suffix: str) -> list[Path]:
         await pilot.press("question_mark")
         await pilot.pause(0.5)
         save("help")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+
+        # The Wareville incident's address: facets (who, what) and the timeline of the 13:12-13:34 burst.
+        bar.value = INCIDENT
+        await settle(app, pilot, after=0.3)
+        await pilot.press("T")
+        await settle(app, pilot, after=0.3)
+        await pilot.press("escape")  # the table has the keys again; the timeline marks the selected row
+        for _ in range(2):
+            await pilot.press("down")
+        await pilot.press("f")
+        await settle(app, pilot, after=0.3)
+        save("facets")
+        await pilot.press("f")  # hide the pane (it has the keys)
+        await settle(app, pilot, after=0.3)
+        await pilot.press("T")  # to the timeline: anchor at the first bucket, extend over the sign-in
+        await pilot.press("home", "space", *["right"] * 12)
+        await pilot.pause(0.3)
+        save("timeline")
     return written
 
 
@@ -104,11 +129,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="160x50", help="terminal size WIDTHxHEIGHT")
     parser.add_argument("--no-png", action="store_true", help="only write SVG files")
+    parser.add_argument("--only", default="", help="comma-separated picture names to write (default: all)")
     options = parser.parse_args()
     width, height = (int(x) for x in options.size.split("x"))
     suffix = "" if (width, height) == (160, 50) else f"-{width}x{height}"
     OUT.mkdir(exist_ok=True)
-    for svg in asyncio.run(shoot((width, height), suffix)):
+    only = frozenset(name for name in options.only.split(",") if name)
+    for svg in asyncio.run(shoot((width, height), suffix, only)):
         print(svg.relative_to(REPO))
         if not options.no_png:
             print(to_png(svg).relative_to(REPO))

@@ -245,3 +245,37 @@ def test_the_screen_tells_the_truth_at_both_sizes(sized_terminal: Terminal) -> N
 
     terminal.keys("C-c")
     _wait_quit(terminal)
+
+
+def test_facets_pane_narrows_and_goes_back_at_both_sizes(sized_terminal: Terminal) -> None:
+    """The facets pane of the incident's address lists glitch and mcskidy with counts (beside the table at
+    160 columns, over it at 80); Enter narrows to glitch with jq in the filter bar, Backspace goes back."""
+    term = sized_terminal
+    term.wait_for("1,700 loaded")
+    term.keys("/")
+    term.type('select(ip_key == "ip:53.94.201.69")')
+    term.wait_for("12 shown")
+    term.keys("Enter")  # back to the table: its keys work again
+    time.sleep(0.5)  # (the filter applies as typed: "12 shown" can come before Enter is read)
+    term.keys("f")
+    term.wait_for("user:123456789012:mcskidy")
+    screen = term.settled()
+    lines = screen.splitlines()
+    glitch = next(line for line in lines if "user:123456789012:glitch" in line)
+    mcskidy = next(line for line in lines if "user:123456789012:mcskidy" in line)
+    assert "11" in glitch.split("user:123456789012:glitch", 1)[1] and "91.7%" in glitch
+    assert "8.3%" in mcskidy
+    if term.width >= 120:
+        assert "Time UTC" in screen  # the table is still there, beside the pane
+    else:
+        assert "Time UTC" not in screen  # the pane covers it
+    term.keys("Enter")  # the first value: glitch
+    term.wait_for("Facets · 11 events")  # the pane follows the narrowed view
+    term.keys("Escape")
+    time.sleep(0.3)  # Esc then Backspace within the escape delay reads as Alt+Backspace
+    screen = term.wait_for("11 shown")  # at 80 columns Esc put the overlay away: the table is back
+    assert 'select(actor_key == "user:123456789012:glitch")' in screen  # editable jq in the filter bar
+    term.keys("BSpace")
+    term.wait_for("12 shown")
+    term.keys("q")
+    _wait_quit(term)

@@ -30,6 +30,10 @@ KEY_NAMES = {
     "end": "End",
     "tab": "Tab",
     "ctrl+space": "Ctrl+Space",
+    "ctrl+f": "Ctrl+F",
+    "full_stop": ".",
+    "comma": ",",
+    "minus": "-",
 }
 
 

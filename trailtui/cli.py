@@ -36,6 +36,13 @@ ip, error, agent, read_only, event_id, actor_key, ip_key) or jq paths, e.g.
 user (rule R1 actor), ip (R5), key (R3 access key, including the event that minted it), session (R4),
 event (same event name), resource (ARNs, buckets/keys, instance ids). Combined with -f when both given.
 
+--top FIELD[,FIELD...] prints, instead of the events, how many of the selected events have each value
+of each field, most first: a facet name (actor = rule R1's actor key, ip, event, source, error, region,
+account, agent) or any jq expression starting with "." (counted by the JSON values it yields, like jq's
+group_by; "(no value)" when it yields nothing). --histogram INTERVAL (30s, 5m, 1h, 1d, 1w) prints the
+selected events per time bucket (eventTime, buckets aligned to the interval in UTC, empty ones included)
+with how many failed. Both print in any --format (tsv without one); json/jsonl give objects.
+
 Exit codes: 0 success (also when nothing matched); 2 bad usage or a filter error (position and reason on
 stderr); 1 nothing could be read.
 """
@@ -55,6 +62,9 @@ def build_query_parser() -> argparse.ArgumentParser:
     parser.add_argument("--columns", metavar="LIST", help="comma-separated default column names or jq paths")
     parser.add_argument("--sort", metavar="FIELD[:desc]", help="sort by a column name or jq path (stable)")
     parser.add_argument("--pivot", metavar="KIND:EVENT_ID", help="events related to EVENT_ID (user|ip|key|session|event|resource)")
+    parser.add_argument("--top", metavar="FIELD[,FIELD...]",
+                        help="count the selected events per value of each field, most first (facet name or jq path)")
+    parser.add_argument("--histogram", metavar="INTERVAL", help="count the selected events per time bucket (e.g. 5m, 1h)")
     parser.add_argument("--no-header", action="store_true", help="omit the header row (table, tsv, csv, md)")
     parser.add_argument("--max-width", type=int, metavar="N", help="trim table cells to N characters")
     parser.add_argument("--provenance", action="store_true", help="add a column naming each event's file and position")
@@ -231,6 +241,9 @@ def _run_query(options: argparse.Namespace) -> int:
         return 2
     columns = [resolve(name) for name in options.columns.split(",")] if options.columns else None
     sort = _sort_spec(options.sort) if options.sort else None
+    summaries = _summary_spec(options)
+    if summaries is not None and query.mode == "root":
+        raise UsageError("--top and --histogram count events; this filter is an aggregate over .Records")
 
     fatal = 0
     digests = 0
@@ -253,6 +266,13 @@ def _run_query(options: argparse.Namespace) -> int:
     with _Output(options.output, options.force) as out:
         if query.mode == "root":
             return _emit_root(session, query, within, options, out)
+        if summaries is not None:
+            view = session.view(query, sort=None, columns=columns, within=within)
+            assert view is not None
+            if view.result.errors:
+                _warn(view.result.error_note() + " (those events were skipped)")
+            _emit_summaries(session, view.rows, summaries, options, out)
+            return 0
         # Printing like jq, `.Records[] | .x == 1` prints every event's boolean (false included): nothing is
         # filtered out. With --format, the filter is read as everywhere else (a selection when it yields
         # only booleans), so `.Records[] | .x == 1` and `.x == 1` give the same rows.
@@ -421,6 +441,68 @@ def _write_values(values: list[Any], headers: Optional[list[str]], provenance: O
         headers = list(values[0].keys())
     export.write_rows(options.format, None if options.no_header else headers, rows, out.text,
                       max_width=options.max_width, provenance=provenance)
+
+
+def _summary_spec(options: Any) -> Optional[tuple[list[Any], Optional[int]]]:
+    """The facet fields of --top and the bucket size of --histogram (None when neither was given)."""
+    if options.top is None and options.histogram is None:
+        return None
+    from .engine.facets import resolve_facet
+    from .engine.timeline import parse_interval
+
+    fields = [resolve_facet(name) for name in options.top.split(",") if name.strip()] if options.top else []
+    if options.top is not None and not fields:
+        raise UsageError("--top wants at least one field")
+    step = parse_interval(options.histogram) if options.histogram is not None else None
+    return fields, step
+
+
+def _emit_summaries(session: Any, rows: Sequence[int], spec: tuple[list[Any], Optional[int]], options: Any,
+                    out: Any) -> None:
+    """--top (value counts per field) then --histogram (events per bucket), in the --format asked for."""
+    from .engine import facets, timeline
+
+    fields, step = spec
+    fmt = options.format or "tsv"
+    tables: list[tuple[list[str], list[list[Any]], list[Any]]] = []
+    if fields:
+        found = facets.facet_counts(session.backend, rows, fields)
+        assert found is not None
+        body: list[list[Any]] = []
+        objects: list[Any] = []
+        for facet in found:
+            if facet.errors:
+                _warn(f"{facet.errors} event{'s' if facet.errors != 1 else ''} raised on {facet.field.name}")
+            for item in facet.values:
+                shown = item.text if item.value is facets.NO_VALUE else item.value
+                body.append([facet.field.name, shown, item.count])
+                entry: dict[str, Any] = {"field": facet.field.name}
+                if item.value is not facets.NO_VALUE:
+                    entry["value"] = item.value
+                entry["count"] = item.count
+                objects.append(entry)
+        tables.append((["field", "value", "count"], body, objects))
+    if step is not None:
+        histogram = timeline.histogram(session.backend, rows, step=step)
+        assert histogram is not None
+        if histogram.untimed:
+            _warn(f"{histogram.untimed} event{'s' if histogram.untimed != 1 else ''} without a usable eventTime")
+        body = []
+        objects = []
+        for i, (n, failed) in enumerate(zip(histogram.counts, histogram.failures)):
+            start = timeline.format_time(histogram.start + i * histogram.step)
+            body.append([start, n, failed])
+            objects.append({"bucket": start, "count": n, "failures": failed})
+        tables.append((["bucket", "count", "failures"], body, objects))
+    for i, (headers, body, objects) in enumerate(tables):
+        if fmt in ("json", "jsonl", "records"):
+            _write_values(objects, None, None, options, out)
+            continue
+        if i and fmt in ("table", "md"):
+            out.text.write("\n")
+        from .engine import export
+
+        export.write_rows(fmt, None if options.no_header else headers, body, out.text, max_width=options.max_width)
 
 
 def _emit_format(session: Any, view: Any, options: Any, out: Any) -> None:

@@ -51,6 +51,19 @@ def _literal(value: Any) -> str:
     raise UnparseError(f"literal of type {type(value).__name__}")
 
 
+def literal(value: Any) -> str:
+    """jq text for any JSON value (arrays and objects too), safe to show in a terminal: control and bidi
+    characters inside strings become ``\\uXXXX`` escapes, which jq reads back as the same characters."""
+    from .textsafe import terminal_safe_json
+
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{literal(str(key))}: {literal(item)}" for key, item in value.items()) + "}"
+    text = _literal(value)
+    return terminal_safe_json(text) if isinstance(value, str) else text
+
+
 def _wrap(text: str, prec: int, need: int) -> str:
     return f"({text})" if prec < need else text
 

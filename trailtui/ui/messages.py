@@ -94,3 +94,42 @@ class FilterProgressed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FilterProgressed)
+
+
+@dataclass
+class FacetsComputed(Message):
+    """The facets of a view (``facets`` is a list of :class:`trailtui.engine.facets.Facet`)."""
+
+    view: View
+    facets: list
+    elapsed_ms: float
+
+
+@dataclass
+class TimelineComputed(Message):
+    """The histogram of a view (a :class:`trailtui.engine.timeline.Histogram`)."""
+
+    view: View
+    histogram: object
+    elapsed_ms: float
+
+
+@dataclass
+class FindDone(Message):
+    """Where the next (or previous) row matching the find text is: a view position, or None."""
+
+    view: View
+    text: str
+    position: Optional[int]
+    wrapped: bool
+
+
+@dataclass
+class AggregateComputed(Message):
+    """An aggregate filter's outputs (root mode), or the error it raised."""
+
+    generation: int
+    text: str
+    values: list
+    error: str = ""
+    elapsed_ms: float = 0.0

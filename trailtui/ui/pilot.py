@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export")
+WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export", "facets", "timeline", "find")
 """Worker groups whose work a caller waits for (the directory tree's own worker never finishes)."""
 
 

@@ -724,6 +724,27 @@ class ColumnarBackend:
         with self.reading():
             return order_projection(self, rows, query, index, descending)
 
+    # -- facets and timeline (optional backend methods, see engine/facets.py and engine/timeline.py) --------
+
+    def facet_counts(self, fields: Sequence[str], rows: Sequence[int]) -> list[dict[str, int]]:
+        """Each display field's value counts over ``rows``, in one grouped scan."""
+        from .facets import facet_counts
+
+        return facet_counts(self, fields, rows)
+
+    def path_counts_json(self, keys: tuple, rows: Sequence[int]) -> Any:
+        """A stored jq path's values (JSON text) with counts over ``rows``, and the rows raising; None if not stored."""
+        from .facets import path_counts_json
+
+        return path_counts_json(self, keys, rows)
+
+    def time_seconds(self, lo: int, hi: int) -> tuple:
+        """Rows ``lo`` to ``hi``: each one's counted second (an Arrow int64 array, null when untimed) and
+        whether it failed (an Arrow boolean array)."""
+        from .facets import time_seconds
+
+        return time_seconds(self, lo, hi)
+
     def order(self, rows: Sequence[int], field: str, descending: bool = False) -> Sequence[int]:
         column = DISPLAY_COLUMNS[field]
         direction = "DESC" if descending else "ASC"

@@ -20,8 +20,10 @@ class DetailScreen(Screen):
         Binding("escape,q", "close", "Close", tooltip="Back to the event table", id="detail-close"),
     ]
 
-    def __init__(self, record: Any, provenance: str, outcome: str = "") -> None:
+    def __init__(self, record: Any, provenance: str, outcome: str = "", find_text: str = "") -> None:
         super().__init__()
+        self.find_text = find_text
+        """The main screen's find text, highlighted in the event ("" for none)."""
         self.record = record
         self.provenance = provenance
         self.outcome = outcome
@@ -33,6 +35,7 @@ class DetailScreen(Screen):
 
     def on_mount(self) -> None:
         view = self.query_one(DetailView)
+        view.find_text = self.find_text
         title = f"{self.outcome} · {self.provenance}" if self.outcome else self.provenance
         view.set_record(self.record, title)
         if self.outcome and self.outcome not in ("Success", "no outcome (Insight)"):

@@ -28,10 +28,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...engine import export, identity, pivots
+from ...engine import export, facets, identity, pivots, timeline
 from ...engine.columns import Column, screen_columns
 from ...engine.errors import QueryError, TrailError
 from ...engine.model import DigestSkipped, Problem, Progress, RecordBatch, SourceDone
@@ -39,7 +39,11 @@ from ...engine.safefile import WriteError, atomic_writer
 from ...engine.session import Session, Sort, View
 from ...engine.textsafe import safe_text
 from ..messages import (
+    AggregateComputed,
     CopyReady,
+    FacetsComputed,
+    FindDone,
+    TimelineComputed,
     FilterApplied,
     FilterFailed,
     FilterProgressed,
@@ -51,6 +55,8 @@ from ..messages import (
 )
 from ..state import Step, ViewState
 from ..widgets.event_table import EventTable
+from ..widgets.facets_pane import FacetsPane
+from ..widgets.timeline import Timeline
 from ..widgets.filter_bar import FilterBar
 from ..widgets.load_panel import LoadPanel, format_progress
 
@@ -74,6 +80,15 @@ PIVOT_MISSING = {
     "agent": "no user agent (neither userAgent nor http.useragent)",
 }
 """Why a pivot key does nothing on the selected event."""
+
+AGGREGATE_ROWS = 10000
+"""Rows of an aggregate's result the screen lists (copy and export take them all)."""
+
+WIDE_FACETS = 120
+"""From this many columns the facets pane sits beside the table; below, it covers it (an overlay)."""
+
+FIND_CHUNKS = (256, 2048, 16384)
+"""Rows a find scans per step, growing: the next match is usually close, a far one costs a few big steps."""
 
 STALE_AFTER = 0.25
 """Seconds a filter runs before the rows on screen are marked as the previous filter's."""
@@ -111,6 +126,18 @@ class MainScreen(Screen):
                 tooltip="Read the filter the other way: as a selection of events, or as the table's columns"),
         Binding("ctrl+c", "quit", "Quit", tooltip="Leave trailtui (from anywhere, even the filter bar)", show=False,
                 priority=True, id="quit-ctrl-c"),
+        Binding("f", "facets", "Facets", id="facets-toggle",
+                tooltip="Top values of actor, IP, event, source, error, region, account, agent for this view"),
+        Binding("F", "facet_column", "Facet column", show=False, id="facets-column",
+                tooltip="Count the values of the table's current column (any column or jq path) in the facets pane"),
+        Binding("T", "timeline", "Timeline", show=False, id="timeline-toggle",
+                tooltip="Events per time bucket above the table; ←/→ move, Space anchors, Enter filters to the range"),
+        Binding("ctrl+f", "find", "Find", show=False, id="find-open",
+                tooltip="Find text in the view's cells without changing the filter (. next, , previous)"),
+        Binding("full_stop", "find_next(1)", "Find next", show=False, id="find-next",
+                tooltip="Jump to the next row whose cells contain the find text"),
+        Binding("comma", "find_next(-1)", "Find previous", show=False, id="find-previous",
+                tooltip="Jump to the previous row whose cells contain the find text"),
     ]
 
     AUTO_FOCUS = "#table"
@@ -147,6 +174,12 @@ class MainScreen(Screen):
         self.filter_progress = ""
         """While a long filter runs: how far it got (for the status line)."""
         self._stale_timer: Optional[object] = None
+        self.extra_facet: Optional[facets.FacetField] = None
+        """A facet the user asked for with ``F`` (listed first in the facets pane), or None."""
+        self.find_text = ""
+        """What the find prompt looks for ("" for nothing)."""
+        self.aggregate: Optional[tuple[list[str], list[list[object]]]] = None
+        """The aggregate filter's result on screen (headers, rows), or None when the table shows events."""
         self.set_reactive(MainScreen.state, ViewState(filter_text=initial_filter))
 
     @property
@@ -161,8 +194,12 @@ class MainScreen(Screen):
             yield LoadPanel(id="loader")
             with Vertical(id="main"):
                 yield FilterBar(id="filter")
+                yield Timeline(id="timeline")
                 yield EventTable(id="table")
+                yield DataTable(id="aggregate", cursor_type="row", zebra_stripes=True)
+                yield Input(placeholder="find in the view's cells (Enter: next match · Esc: close)", id="find")
                 yield Static("", id="status", markup=False)
+            yield FacetsPane(id="facets")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -363,8 +400,13 @@ class MainScreen(Screen):
                 self.post_message(FilterProgressed(generation, scanned, total))
 
         try:
+            query = self.session.compile(state.filter_text)
+            if query.mode == "root":
+                self._run_aggregate(generation, state.filter_text, query, n, worker)
+                return
             view = self.session.view(
-                state.filter_text, sort=state.sort, columns=state.columns, n=n, reading=state.reading,
+                query if state.reading is None else state.filter_text, sort=state.sort, columns=state.columns, n=n,
+                reading=state.reading,
                 cancelled=lambda: worker.is_cancelled, defaults=screen_columns(), progress=progress,
             )
         except QueryError as err:
@@ -376,6 +418,58 @@ class MainScreen(Screen):
             return
         if view is not None and not worker.is_cancelled:
             self.post_message(FilterApplied(generation, view))
+
+    def _run_aggregate(self, generation: int, text: str, query: object, n: int, worker: Worker) -> None:
+        """Run an aggregate (root-mode) filter on the loaded events (in the filter worker)."""
+        from ...engine import jq as jqlib
+
+        started = time.perf_counter()
+        try:
+            values = self.session.run_root(query, range(n))
+        except jqlib.JqRuntimeError as err:
+            if not worker.is_cancelled:
+                self.post_message(AggregateComputed(generation, text, [], str(err)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(AggregateComputed(generation, text, values, "", (time.perf_counter() - started) * 1000))
+
+    @on(AggregateComputed)
+    def _on_aggregate(self, message: AggregateComputed) -> None:
+        if message.generation != self.generation:
+            return
+        self._end_stale()
+        self.applied_generation = self.generation
+        bar = self.query_one(FilterBar)
+        if message.error:
+            bar.show_error(message.text, None, message.error)
+            self.update_status()
+            return
+        from ...engine.aggregate import result_table
+        from ...engine.columns import cell_text
+        from rich.text import Text
+
+        headers, rows = result_table(message.values)
+        self.aggregate = (headers, rows)
+        table = self.query_one("#aggregate", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*[Text(safe_text(h)) for h in headers])
+        shown = rows[:AGGREGATE_ROWS]
+        table.add_rows([[Text(safe_text(cell_text(v))) for v in row] for row in shown])
+        self.query_one(EventTable).display = False
+        table.display = True
+        bar.clear_error()
+        more = f" (first {AGGREGATE_ROWS:,} shown)" if len(rows) > AGGREGATE_ROWS else ""
+        bar.show_running(f"aggregate: {len(rows):,} rows{more} · {message.elapsed_ms:,.0f} ms · read-only (y copies)")
+        self.update_status()
+
+    def _hide_aggregate(self) -> None:
+        if self.aggregate is None:
+            return
+        self.aggregate = None
+        self.query_one("#aggregate", DataTable).display = False
+        table = self.query_one(EventTable)
+        table.display = True
+        self.query_one(FilterBar).remove_class("-running")
 
     @on(FilterProgressed)
     def _on_filter_progress(self, message: FilterProgressed) -> None:
@@ -397,6 +491,7 @@ class MainScreen(Screen):
         self.applied_generation = self.generation
         self.view = view
         self._end_stale()
+        self._hide_aggregate()
         table = self.query_one(EventTable)
         table.set_model(view, select_row_id=select)
         table.sort_indicator = (view.sort.key, view.sort.descending) if view.sort is not None else None
@@ -407,6 +502,7 @@ class MainScreen(Screen):
         bar.show_result(len(view), view.result.total, view.elapsed_ms, view.result.error_note())
         self._refresh_pivots()
         self.update_status()
+        self._refresh_summaries()
         if self._refresh_pending:
             self._refresh_pending = False
             self.post_message(RowsArrived(len(self.session)))
@@ -433,6 +529,7 @@ class MainScreen(Screen):
     @on(EventTable.CursorMoved)
     def _on_cursor(self, message: EventTable.CursorMoved) -> None:
         self._refresh_pivots()
+        self._mark_timeline()
 
     @on(EventTable.RowActivated)
     def _on_activated(self, message: EventTable.RowActivated) -> None:
@@ -475,7 +572,8 @@ class MainScreen(Screen):
 
         record = self.session.record(row)
         outcome = identity.display_outcome(record) or "no outcome (Insight)"
-        self.app.push_screen(DetailScreen(record, self.session.provenance(row), outcome=outcome))
+        self.app.push_screen(DetailScreen(record, self.session.provenance(row), outcome=outcome,
+                                          find_text=self.find_text))
 
     # -- pivots ------------------------------------------------------------------------------------
 
@@ -541,6 +639,214 @@ class MainScreen(Screen):
         self._restoring = step if fresh else None
         self.state = step.state
 
+    # -- facets, timeline and find -------------------------------------------------------------------
+
+    def _refresh_summaries(self) -> None:
+        """Recompute what the facets pane and the timeline show, for the view now on screen."""
+        if self.view is None:
+            return
+        pane = self.query_one(FacetsPane)
+        if pane.display:
+            pane.show_pending()
+            fields = ([self.extra_facet] if self.extra_facet is not None else []) + [
+                facets.FACET_FIELDS[name] for name in facets.DEFAULT_FACETS
+                if self.extra_facet is None or self.extra_facet.name != name]
+            self._facets_worker(self.view, fields)
+        line = self.query_one(Timeline)
+        if line.display:
+            self._timeline_worker(self.view, line.buckets_wanted)
+
+    @work(thread=True, exclusive=True, group="facets", exit_on_error=False, description="Counting facets")
+    def _facets_worker(self, view: View, fields: list) -> None:
+        worker = get_current_worker()
+        started = time.perf_counter()
+        found = facets.facet_counts(self.session.backend, view.rows, fields, cancelled=lambda: worker.is_cancelled)
+        if found is not None and not worker.is_cancelled:
+            self.post_message(FacetsComputed(view, found, (time.perf_counter() - started) * 1000))
+
+    @on(FacetsComputed)
+    def _on_facets(self, message: FacetsComputed) -> None:
+        if message.view is self.view:
+            self.query_one(FacetsPane).show(message.facets, message.elapsed_ms)
+
+    @work(thread=True, exclusive=True, group="timeline", exit_on_error=False, description="Drawing the timeline")
+    def _timeline_worker(self, view: View, buckets: int) -> None:
+        worker = get_current_worker()
+        started = time.perf_counter()
+        found = timeline.histogram(self.session.backend, view.rows, buckets, cancelled=lambda: worker.is_cancelled)
+        if found is not None and not worker.is_cancelled:
+            self.post_message(TimelineComputed(view, found, (time.perf_counter() - started) * 1000))
+
+    @on(TimelineComputed)
+    def _on_timeline(self, message: TimelineComputed) -> None:
+        if message.view is self.view:
+            self.query_one(Timeline).show(message.histogram, message.elapsed_ms)
+            self._mark_timeline()
+
+    def _mark_timeline(self) -> None:
+        line = self.query_one(Timeline)
+        row = self.selected_row()
+        if line.display and line.histogram is not None:
+            second = timeline.epoch_second(self.session.backend.display("time", [row])[0]) if row is not None else None
+            line.mark_second(second)
+
+    def action_facets(self) -> None:
+        """Show the facets pane (and go to it), or hide it when it has the keys."""
+        pane = self.query_one(FacetsPane)
+        if pane.display and pane.has_focus_within:
+            pane.display = False
+            self.query_one(EventTable).focus()
+            return
+        if not self._has_rows("count in facets"):
+            return
+        if not pane.display:
+            pane.display = True
+            self._refresh_summaries()
+        pane.list.focus()
+
+    def action_facet_column(self) -> None:
+        """Facet on the table's current column (a named field or a jq path) and show it first."""
+        if not self._has_rows("count in facets"):
+            return
+        key = self.query_one(EventTable).cursor_column_key or ""
+        if key.startswith("#"):
+            self.notify("A projection's column has no jq path of its own: facet on the path it projects "
+                        "(add it with c, as a column)", severity="warning", timeout=5, markup=False)
+            return
+        try:
+            self.extra_facet = facets.resolve_facet(key)
+        except TrailError:
+            self.notify(safe_text(f"No facet for the column {key!r}"), severity="warning", timeout=4, markup=False)
+            return
+        pane = self.query_one(FacetsPane)
+        pane.display = True
+        self._refresh_summaries()
+        pane.list.focus()
+
+    @on(FacetsPane.ValueChosen)
+    def _on_facet_value(self, message: FacetsPane.ValueChosen) -> None:
+        clause = facets.value_clause(message.field, message.value, message.exclude)
+        shown = facets.FacetValue(message.value, 0).text
+        label = f"{'not ' if message.exclude else ''}{message.field.label.lower()} {shown}"
+        self.narrow_by(clause, label if len(label) <= 40 else label[:39] + "…")
+
+    def narrow_by(self, clause: str, crumb: str) -> None:
+        """Add a condition to the current filter as editable jq; Backspace returns to the view before."""
+        query = self.view.query if self.view is not None else None
+        kind = None if self.state.is_trivial or query is None else query.kind
+        try:
+            text = facets.combine(self.state.filter_text, kind, clause, bool(query is not None and query.records_form))
+        except TrailError as err:
+            self.notify(safe_text(f"{err.message}: {err.hint}"), severity="warning", timeout=5, markup=False)
+            return
+        table = self.query_one(EventTable)
+        state = self.state
+        self.stack.append(Step(replace(state, selected=table.cursor_row_id), self.view))
+        self.state = ViewState(filter_text=text, sort=state.sort, columns=state.columns,
+                               selected=table.cursor_row_id, crumb=crumb)
+
+    def action_timeline(self) -> None:
+        """Show the timeline (and go to it); again, hide it."""
+        line = self.query_one(Timeline)
+        if line.display and line.has_focus:
+            line.display = False
+            self.query_one(EventTable).focus()
+            return
+        if not line.display:
+            if not self._has_rows("draw on a timeline"):
+                return
+            line.display = True
+            # Its width is known once it is laid out.
+            self.call_after_refresh(self._refresh_summaries)
+        line.focus()
+
+    @on(Timeline.Resized)
+    def _on_timeline_resized(self) -> None:
+        line = self.query_one(Timeline)
+        if line.display and self.view is not None:
+            self._timeline_worker(self.view, line.buckets_wanted)
+
+    @on(Timeline.RangeChosen)
+    def _on_range(self, message: Timeline.RangeChosen) -> None:
+        lo, hi = message.histogram.bounds(message.first, message.last)
+        crumb = f"time {timeline.format_time(lo)[5:16]}–{timeline.format_time(hi)[11:16]}"
+        self.narrow_by(timeline.range_clause(lo, hi), crumb)
+        self.query_one(EventTable).focus()
+
+    def action_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.display = True
+        box.value = self.find_text
+        box.focus()
+
+    @on(Input.Submitted, "#find")
+    def _on_find_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.find_text = event.value
+        self.query_one(EventTable).find_text = event.value
+        box = self.query_one("#find", Input)
+        box.display = False
+        self.query_one(EventTable).focus()
+        if event.value:
+            self.action_find_next(1, include_current=True)
+
+    def action_find_next(self, direction: int = 1, include_current: bool = False) -> None:
+        if not self.find_text:
+            self.notify("Nothing to find yet: ctrl+f, type the text, Enter", severity="warning", timeout=3)
+            return
+        if not self._has_rows("search") or self.view is None:
+            return
+        table = self.query_one(EventTable)
+        start = table.cursor_row if include_current else table.cursor_row + direction
+        self._find_worker(self.view, self.find_text, start, direction)
+
+    @work(thread=True, exclusive=True, group="find", exit_on_error=False, description="Finding")
+    def _find_worker(self, view: View, text: str, start: int, direction: int) -> None:
+        from ...engine.columns import cell_text
+
+        worker = get_current_worker()
+        needle = text.casefold()
+        count = len(view)
+        session = self.session
+
+        def scan(positions: range) -> Optional[int]:
+            chunk_index = 0
+            index = 0
+            while index < len(positions):
+                if worker.is_cancelled:
+                    return None
+                size = FIND_CHUNKS[min(chunk_index, len(FIND_CHUNKS) - 1)]
+                chunk = positions[index : index + size]
+                rows = [view.rows[p] for p in chunk]
+                for pos, cells in zip(chunk, session.cell_values(rows, view.columns, view.query)):
+                    if any(needle in cell_text(value).casefold() for value in cells):
+                        return pos
+                index += size
+                chunk_index += 1
+            return None
+
+        start = min(max(start, 0), count - 1) if count else 0
+        first = range(start, count) if direction > 0 else range(start, -1, -1)
+        found = scan(first)
+        wrapped = False
+        if found is None and not worker.is_cancelled:
+            wrapped = True
+            found = scan(range(0, start) if direction > 0 else range(count - 1, start, -1))
+        if not worker.is_cancelled:
+            self.post_message(FindDone(view, text, found, wrapped))
+
+    @on(FindDone)
+    def _on_found(self, message: FindDone) -> None:
+        if message.view is not self.view or message.text != self.find_text:
+            return
+        if message.position is None:
+            self.notify(safe_text(f"No row of this view contains {message.text!r}"), severity="warning", timeout=3,
+                        markup=False)
+            return
+        self.query_one(EventTable).move_cursor(message.position)
+        if message.wrapped:
+            self.notify("Search wrapped around the view", timeout=2)
+
     # -- copy and export ---------------------------------------------------------------------------
 
     def _selection(self, what: Optional[str]) -> tuple[Optional[View], list[int]]:
@@ -558,6 +864,10 @@ class MainScreen(Screen):
         return view, list(range(len(view)))
 
     def action_copy(self) -> None:
+        if self.aggregate is not None:
+            headers, rows = self.aggregate
+            self.post_message(CopyReady(export.format_rows("tsv", headers, rows), len(rows), "tsv"))
+            return
         if not self._has_rows("copy"):
             return
         view, positions = self._selection(None)
@@ -677,6 +987,22 @@ class MainScreen(Screen):
             self.query_one(EventTable).focus()
 
     def action_escape(self) -> None:
+        box = self.query_one("#find", Input)
+        if box.display and box.has_focus:
+            box.display = False
+            self.query_one(EventTable).focus()
+            return
+        line = self.query_one(Timeline)
+        if line.has_focus:
+            if not line.clear_anchor():
+                self.query_one(EventTable).focus()
+            return
+        pane = self.query_one(FacetsPane)
+        if pane.display and pane.has_focus_within:
+            if self.size.width < WIDE_FACETS:
+                pane.display = False  # an overlay: out of the way
+            self.query_one(EventTable).focus()
+            return
         panel = self.query_one(LoadPanel)
         if panel.display and panel.has_focus_within:
             # Leave the loader pane: keys go back to the table (the pane stays open while nothing is loaded).
@@ -758,6 +1084,7 @@ class MainScreen(Screen):
     def on_resize(self) -> None:
         # At 80 columns the footer needs every cell for the keys: the palette stays on ^p and in help.
         self.query_one(Footer).show_command_palette = self.size.width >= 110
+        self.set_class(self.size.width < WIDE_FACETS, "-narrow")
         self.call_after_refresh(self.update_status)
 
     @on(EventTable.MarksChanged)

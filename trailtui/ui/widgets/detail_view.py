@@ -31,6 +31,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from trailtui.engine.textsafe import safe_text
+from trailtui.ui.highlight import highlight
 from trailtui.ui.widgets.cursor import CursorKeys
 from trailtui.ui.jsonlines import (
     Line,
@@ -152,6 +153,7 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
         "detailview--cursor",
         "detailview--truncated",
         "detailview--placeholder",
+        "detailview--match",
     }
 
     DEFAULT_CSS = """
@@ -177,6 +179,7 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
         & > .detailview--punctuation { color: $foreground 70%; }
         & > .detailview--truncated { color: $text-muted; text-style: italic reverse; }
         & > .detailview--placeholder { color: $text-muted; text-style: italic; }
+        & > .detailview--match { background: $warning 60%; color: $foreground; text-style: bold; }
         & > .detailview--cursor {
             background: $block-cursor-blurred-background;
         }
@@ -300,6 +303,9 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
         return None if path is None else getpath(self.record, path)
 
     # ----- content ------------------------------------------------------------------------------
+
+    find_text: str = ""
+    """Text the main screen's find prompt looks for, highlighted where it shows ("" for none)."""
 
     def set_record(self, record: Any, title: str = "") -> None:
         """Show ``record`` with ``title`` as provenance; the cursor goes to the first line."""
@@ -545,6 +551,8 @@ class DetailView(CursorKeys, ScrollView, can_focus=True):
             segments.append(Segment(comma, styled("detailview--punctuation")))
         if hidden:
             segments.append(Segment(_marker(hidden), styled("detailview--truncated")))
+        if self.find_text:
+            segments = highlight(segments, self.find_text, self.get_component_rich_style("detailview--match", partial=True))
         result = (Strip(segments), pad_style)
         self._cache[(index, is_cursor)] = result
         return result

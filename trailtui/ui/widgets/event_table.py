@@ -47,6 +47,7 @@ from textual.strip import Strip
 
 from trailtui.engine.columns import Column
 from trailtui.engine.textsafe import safe_text
+from trailtui.ui.highlight import highlight
 from trailtui.ui import timefmt
 from trailtui.ui.widgets.cursor import CursorKeys
 
@@ -159,6 +160,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         "eventtable--failed",
         "eventtable--denied",
         "eventtable--edge",
+        "eventtable--match",
     }
 
     DEFAULT_CSS = """
@@ -209,6 +211,11 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             color: $text-accent;
             text-style: bold;
         }
+        & > .eventtable--match {
+            background: $warning 60%;
+            color: $foreground;
+            text-style: bold;
+        }
     }
     """
 
@@ -222,6 +229,9 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
 
     empty_message: reactive[str] = reactive("No events", repaint=False)
     """What the table shows, centred, when the view has no rows."""
+
+    find_text: reactive[str] = reactive("", repaint=False)
+    """Text the find prompt looks for: drawn highlighted in the cells on screen ("" for none)."""
 
     time_mode: reactive[str] = reactive("utc", repaint=False)
     """How the ``time`` column shows: ``utc`` (as logged), ``local`` or ``relative`` (gap to the row above)."""
@@ -683,6 +693,10 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self._header_cache = None
         self.refresh_line(round(self.scroll_y))
 
+    def watch_find_text(self) -> None:
+        self._row_cache.clear()
+        self.refresh()
+
     def watch_empty_message(self) -> None:
         if not len(self._model):
             self.refresh()
@@ -822,7 +836,10 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             fitted = _fit(text, width)
             texts.append(fitted)
             parts.append(fitted)
-        strip = Strip([Segment("".join(parts), style)], self._total_width)
+        segments = [Segment("".join(parts), style)]
+        if self.find_text:
+            segments = highlight(segments, self.find_text, self.get_component_rich_style("eventtable--match", partial=True))
+        strip = Strip(segments, self._total_width)
         self._row_cache[key] = (strip, style, texts)
         return strip, style, texts
 
