@@ -102,6 +102,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "query":
         return query_main(args[1:])
+    if args and args[0] in ("hunt", "report"):
+        from . import cli_evidence
+
+        return (cli_evidence.hunt_main if args[0] == "hunt" else cli_evidence.report_main)(args[1:])
     if args and args[0] == "generate":
         from .tools import samplegen
 
@@ -114,7 +118,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return app_main(args)
 
 
-COMMANDS = ("query", "generate")
+COMMANDS = ("query", "hunt", "report", "generate")
 _GLOB = set("*?[")
 
 
@@ -152,6 +156,8 @@ def app_main(args: list[str]) -> int:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files, directories, globs, or - for stdin")
     parser.add_argument("-f", "--filter", dest="program", metavar="PROGRAM", help="start with this jq filter")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--session", metavar="FILE",
+                        help="open a saved investigation (its inputs, filter, back stack, marks, bookmarks)")
     _engine_arguments(parser)
     options = parser.parse_args(args)
     if options.version:
@@ -168,8 +174,20 @@ def app_main(args: list[str]) -> int:
             return 2
     from .ui.app import TrailApp
 
+    investigation = None
+    if options.session:
+        from .engine import sessionfile
+
+        try:
+            investigation = sessionfile.load(options.session)
+        except TrailError as exc:
+            _report(exc)
+            return 2
+        options.paths = [*investigation.paths, *options.paths]
     app = TrailApp(paths=options.paths, initial_filter=options.program or "", stdin_data=stdin_data,
                    session=_session(options, options.paths))
+    app.investigation = investigation
+    app.investigation_path = options.session
     app.run()
     return app.return_code or 0
 
