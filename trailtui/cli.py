@@ -158,6 +158,8 @@ def app_main(args: list[str]) -> int:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--session", metavar="FILE",
                         help="open a saved investigation (its inputs, filter, back stack, marks, bookmarks)")
+    parser.add_argument("--hunts", action="append", default=[], metavar="FILE",
+                        help="also read hunts from FILE (a team's file; repeatable)")
     _engine_arguments(parser)
     options = parser.parse_args(args)
     if options.version:
@@ -188,6 +190,7 @@ def app_main(args: list[str]) -> int:
                    session=_session(options, options.paths))
     app.investigation = investigation
     app.investigation_path = options.session
+    app.hunt_files = options.hunts
     app.run()
     return app.return_code or 0
 

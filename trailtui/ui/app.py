@@ -17,7 +17,7 @@ class TrailApp(App[int]):
     """Investigate CloudTrail logs: load, filter with jq, sort, pivot, copy."""
 
     TITLE = "trailtui"
-    CSS_PATH = ["app.tcss", "widgets.tcss"]
+    CSS_PATH = ["app.tcss", "widgets.tcss", "evidence.tcss"]
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, paths: Sequence[str] = (), initial_filter: str = "", stdin_data: Optional[bytes] = None,
@@ -29,6 +29,12 @@ class TrailApp(App[int]):
         self.initial_filter = initial_filter
         self.stdin_data = stdin_data
         self.main_screen: Optional[MainScreen] = None
+        self.investigation: Optional[object] = None
+        """A saved investigation to restore once its inputs load (``trailtui --session FILE``)."""
+        self.investigation_path: Optional[str] = None
+        """Where the investigation was opened from or last saved (the save dialog's default)."""
+        self.hunt_files: list[str] = []
+        """Team hunt files given with ``--hunts`` (read after the built-in and the user's hunts)."""
 
     def on_mount(self) -> None:
         # Loading and filtering run in threads; a shorter GIL switch interval lets the UI thread answer
@@ -80,6 +86,11 @@ class TrailApp(App[int]):
             "The jq one-liner and the trailtui query command that reproduce this view",
             main.action_copy_command,
         )
+        yield SystemCommand("hunts: run the hunts library…", "Hit counts of every hunt; Enter applies one", main.action_hunts)
+        yield SystemCommand("evidence: bookmark the selected event…", "A note and tags for the report", main.action_bookmark)
+        yield SystemCommand("evidence: bookmarks…", "Jump to, edit or delete a bookmark", main.action_bookmarks)
+        yield SystemCommand("evidence: save the investigation…", "Inputs, views, marks and bookmarks to a file", main.action_save_session)
+        yield SystemCommand("evidence: write the report…", "Markdown or HTML timeline of the bookmarked events", main.action_report)
         yield SystemCommand("view: columns…", "Add or remove columns, including any jq path", main.action_columns)
         yield SystemCommand("load: open files…", "Show the loader pane", main.action_toggle_loader)
         yield SystemCommand("help: keys and filter language", "Show the help screen", main.action_help)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export", "facets", "timeline", "find")
+WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export", "facets", "timeline", "find", "hunts", "restore",
+               "save-session", "report", "autosave")
 """Worker groups whose work a caller waits for (the directory tree's own worker never finishes)."""
 
 

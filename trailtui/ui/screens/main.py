@@ -53,6 +53,7 @@ from ..messages import (
     PathsCounted,
     RowsArrived,
 )
+from ..evidence import EVIDENCE_BINDINGS, EvidenceActions
 from ..state import Step, ViewState
 from ..widgets.event_table import EventTable
 from ..widgets.facets_pane import FacetsPane
@@ -94,7 +95,7 @@ STALE_AFTER = 0.25
 """Seconds a filter runs before the rows on screen are marked as the previous filter's."""
 
 
-class MainScreen(Screen):
+class MainScreen(EvidenceActions, Screen):
     """The one screen a responder lives in."""
 
     BINDINGS = [
@@ -138,6 +139,7 @@ class MainScreen(Screen):
                 tooltip="Jump to the next row whose cells contain the find text"),
         Binding("comma", "find_next(-1)", "Find previous", show=False, id="find-previous",
                 tooltip="Jump to the previous row whose cells contain the find text"),
+        *EVIDENCE_BINDINGS,
     ]
 
     AUTO_FOCUS = "#table"
@@ -181,6 +183,7 @@ class MainScreen(Screen):
         self.aggregate: Optional[tuple[list[str], list[list[object]]]] = None
         """The aggregate filter's result on screen (headers, rows), or None when the table shows events."""
         self.set_reactive(MainScreen.state, ViewState(filter_text=initial_filter))
+        self._evidence_init()
 
     @property
     def crumbs(self) -> list[str]:
@@ -334,6 +337,7 @@ class MainScreen(Screen):
         self.query_one(LoadPanel).finish(" · ".join(parts))
         self.notify(" · ".join(parts), title="Loaded", timeout=4, markup=False)
         self.apply_filter()
+        self.evidence_after_load()
         table = self.query_one(EventTable)
         if len(self.session) == 0:
             table.empty_message = (
