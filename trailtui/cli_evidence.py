@@ -115,6 +115,8 @@ def _run_hunt(options: argparse.Namespace) -> int:
             _warn(f"hunt {result.hunt.id}: {result.error}")
         first, last = hunts.time_range(session, result.rows)
         rows.append((result, first, last))
+    order = {h.id: i for i, h in enumerate(selected)}
+    rows.sort(key=lambda r: order[r[0].hunt.id])
     fired = [r for r in rows if r[0].fired]
     shown = rows if options.all else fired
     with _Output(options.output, options.force) as out:

@@ -327,17 +327,23 @@ def run_hunt(session: "Session", hunt: Hunt, cancelled: "Cancelled" = None) -> O
     result = HuntResult(hunt, rows=view.rows, errors=view.result.errors)
     if hunt.is_aggregate:
         try:
-            _aggregate(session, hunt, result)
+            if not _aggregate(session, hunt, result, cancelled):
+                return None
         except (jq.JqRuntimeError, jq.JqCompileError) as err:
             result.rows, result.groups, result.error = (), [], f"aggregate failed: {err}"
     result.elapsed = time.perf_counter() - started
     return result
 
 
-def _aggregate(session: "Session", hunt: Hunt, result: HuntResult) -> None:
-    """Run the hunt's whole program on its candidates; keep the candidates of the groups that fired."""
+def _aggregate(session: "Session", hunt: Hunt, result: HuntResult, cancelled: "Cancelled" = None) -> bool:
+    """Run the hunt's whole program on its candidates; keep the candidates of the groups that fired.
+    False when cancelled (checked while the candidates are read)."""
     candidates = list(result.rows)
-    records = list(session.backend.records(candidates))
+    records: list[Any] = []
+    for start in range(0, len(candidates), 16384):
+        if cancelled is not None and cancelled():
+            return False
+        records.extend(session.backend.records(candidates[start : start + 16384]))
     program = jq.compile_program(hunt.program(), prelude=PRELUDE or None)
     groups = [g for out in program.run({"Records": records}) for g in (out if isinstance(out, list) else [])]
     result.groups = [g for g in groups if isinstance(g, dict) and "key" in g]
@@ -349,11 +355,13 @@ def _aggregate(session: "Session", hunt: Hunt, result: HuntResult) -> None:
         if _key_text(key) in fired:
             rows.append(row)
     result.rows = rows
+    return True
 
 
 def run_hunts(session: "Session", hunts: Sequence[Hunt], cancelled: "Cancelled" = None) -> Iterator[HuntResult]:
-    """Each hunt's result in turn (stops early when cancelled)."""
-    for hunt in hunts:
+    """Each hunt's result in turn, per-event hunts first (they are quick; an aggregate reads every candidate
+    event), each kind in the order given. Stops early when cancelled."""
+    for hunt in sorted(hunts, key=lambda h: h.is_aggregate):
         if cancelled is not None and cancelled():
             return
         result = run_hunt(session, hunt, cancelled)
