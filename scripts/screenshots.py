@@ -125,6 +125,71 @@ async def shoot(size: tuple[int, int], suffix: str, only: frozenset[str] = froze
     return written
 
 
+EVIDENCE_PICTURES = frozenset({"hunts", "bookmark-dialog", "bookmarks"})
+
+
+async def shoot_evidence(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
+    """The hunts screen with its counts, the bookmark dialog and the bookmarks list."""
+    import os
+    import tempfile
+
+    from trailtui.ui.screens.hunts import HuntsScreen
+    from trailtui.ui.widgets.event_table import EventTable
+    from trailtui.ui.widgets.filter_bar import FilterBar
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # no autosaved bookmarks from earlier runs
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # the built-in hunts only
+    written: list[Path] = []
+    app = TrailApp(paths=[str(SAMPLE)])
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot, after=0.3)
+        screen = app.main_screen
+
+        def save(name: str) -> None:
+            if only and name not in only:
+                return
+            path = OUT / f"{name}{suffix}.svg"
+            app.save_screenshot(filename=path.name, path=str(OUT))
+            written.append(path)
+
+        await pilot.press("H")
+        hunts_screen = app.screen
+        assert isinstance(hunts_screen, HuntsScreen)
+        for _ in range(200):
+            if len(hunts_screen.cache) == len(hunts_screen.library.hunts):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("down", "down")
+        await pilot.pause(0.3)
+        save("hunts")
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+
+        for text, note, tags in [
+            ('.eventName == "ConsoleLogin" and .userIdentity.userName == "glitch" and .responseElements.ConsoleLogin == "Success"',
+             "glitch signs in without MFA",
+             "initial-access T1078.004"),
+            ('.eventName == "AttachUserPolicy"', "mcskidy's key attaches AdministratorAccess to glitch from glitch's IP",
+             "privesc T1098.003"),
+        ]:
+            screen.query_one(FilterBar).value = text
+            await settle(app, pilot, after=0.3)
+            screen.query_one(EventTable).focus()
+            await pilot.press("m")
+            await pilot.pause(0.2)
+            app.screen.query_one("#bookmark-note").value = note
+            app.screen.query_one("#bookmark-tags").value = tags
+            await pilot.pause(0.2)
+            if note.startswith("glitch"):
+                save("bookmark-dialog")
+            await pilot.press("enter")
+            await settle(app, pilot, after=0.2)
+        await pilot.press("M")
+        await pilot.pause(0.5)
+        save("bookmarks")
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="160x50", help="terminal size WIDTHxHEIGHT")
@@ -135,7 +200,10 @@ def main() -> int:
     suffix = "" if (width, height) == (160, 50) else f"-{width}x{height}"
     OUT.mkdir(exist_ok=True)
     only = frozenset(name for name in options.only.split(",") if name)
-    for svg in asyncio.run(shoot((width, height), suffix, only)):
+    shots = asyncio.run(shoot((width, height), suffix, only))
+    if not only or only & EVIDENCE_PICTURES:
+        shots += asyncio.run(shoot_evidence((width, height), suffix, only))
+    for svg in shots:
         print(svg.relative_to(REPO))
         if not options.no_png:
             print(to_png(svg).relative_to(REPO))

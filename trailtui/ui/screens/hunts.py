@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +25,9 @@ from textual.worker import get_current_worker
 from ...engine import hunts
 from ...engine.session import Session
 from ...engine.textsafe import safe_text
+
+SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "", "info": "dim"}
+"""How each severity shows (Rich styles, not markup: no text from a hunt file is parsed)."""
 
 COUNTING = "…"
 """What the hits column shows until a hunt's count lands."""
@@ -73,11 +77,11 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("severity", key="severity", width=8)
         table.add_column("id", key="id", width=4)
-        table.add_column("hits", key="hits", width=9)
-        table.add_column("ATT&CK", key="attack", width=22)
+        table.add_column("severity", key="severity", width=8)
+        table.add_column("hits", key="hits", width=10)
         table.add_column("title", key="title")
+        table.add_column("ATT&CK", key="attack")
         self._fill()
         table.focus()
         for problem in self.library.problems:
@@ -98,8 +102,8 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
         selected = self.highlighted()
         table.clear()
         for hunt in self._visible():
-            table.add_row(hunt.severity, safe_text(hunt.id), self._hits(hunt), ", ".join(hunt.attack),
-                          safe_text(hunt.title), key=hunt.id)
+            table.add_row(safe_text(hunt.id), Text(hunt.severity, style=SEVERITY_STYLES[hunt.severity]),
+                          self._hits(hunt), safe_text(hunt.title), ", ".join(hunt.attack), key=hunt.id)
         if selected is not None:
             try:
                 table.move_cursor(row=table.get_row_index(selected.id))
@@ -107,15 +111,15 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
                 pass
         self._show_why()
 
-    def _hits(self, hunt: hunts.Hunt) -> str:
+    def _hits(self, hunt: hunts.Hunt) -> Text:
+        """The hits cell: the count (an aggregate's groups in brackets), bold when the hunt fired."""
         result = self.cache.get(hunt.id)
         if result is None:
-            return COUNTING
+            return Text(COUNTING, style="dim")
         if result.error:
-            return "error"
-        if hunt.is_aggregate:
-            return f"{result.count:,} ({len(result.groups)})"
-        return f"{result.count:,}"
+            return Text("error", style="bold red")
+        text = f"{result.count:,} ({len(result.groups)})" if hunt.is_aggregate else f"{result.count:,}"
+        return Text(text, style="bold" if result.fired else "dim")
 
     def highlighted(self) -> Optional[hunts.Hunt]:
         table = self.query_one(DataTable)
