@@ -318,3 +318,48 @@ def test_hunt_count_matches_for_the_same_content_in_any_order() -> None:
             one = Counter(content_hash(forward.record(r)) for r in hunts.run_hunt(forward, hunt).rows)
             two = Counter(content_hash(backward.record(r)) for r in hunts.run_hunt(backward, hunt).rows)
             assert one == two, hunt.id
+
+
+def crafted_events() -> list[dict]:
+    """Events for the hunts no public dataset makes fire (Q14, Q17, Q26, A01, A03), shaped like AWS's."""
+    base = {"eventVersion": "1.09", "awsRegion": "us-east-1", "recipientAccountId": "111122223333",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/eve", "userName": "eve"}}
+    events = [
+        dict(base, eventID="acl", eventSource="s3.amazonaws.com", eventName="PutBucketAcl", eventTime="2024-05-01T10:00:00Z",
+             requestParameters={"bucketName": "b", "AccessControlPolicy": {"AccessControlList": {"Grant": [
+                 {"Grantee": {"URI": "http://acs.amazonaws.com/groups/global/AllUsers"}, "Permission": "READ"}]}}}),
+        dict(base, eventID="gd", eventSource="guardduty.amazonaws.com", eventName="UpdateDetector", eventTime="2024-05-01T10:01:00Z",
+             requestParameters={"detectorId": "d", "enable": False}),
+        dict(base, eventID="gd2", eventSource="guardduty.amazonaws.com", eventName="UpdateDetector", eventTime="2024-05-01T10:01:30Z",
+             requestParameters={"detectorId": "d", "enable": "true"}),
+        dict(base, eventID="big", eventSource="iam.amazonaws.com", eventName="PutRolePolicy", eventTime="2024-05-01T10:02:00Z",
+             requestParameters={"omitted": True, "reason": "requestParameters too large"}),
+    ]
+    for i in range(6):
+        events.append(dict(base, eventID=f"ar{i}", eventSource="sts.amazonaws.com", eventName="AssumeRole",
+                           eventTime=f"2024-05-01T10:1{i}:00Z", readOnly=True,
+                           requestParameters={"roleArn": f"arn:aws:iam::111122223333:role/r{i % 4}"}))
+    for i, name in enumerate(["ListUsers", "ListRoles", "ListGroups", "ListPolicies", "ListBuckets", "GetBucketAcl",
+                              "DescribeInstances", "DescribeVpcs", "DescribeSubnets", "GetAccountSummary", "ListKeys"]):
+        events.append(dict(base, eventID=f"d{i}", eventSource="x.amazonaws.com", eventName=name, readOnly=True,
+                           eventTime=f"2024-05-01T11:{i:02d}:00Z"))
+    return events
+
+
+@pytest.mark.parametrize("hunt_id", ["Q14", "Q17", "Q26", "A01", "A03"])
+def test_hunts_the_datasets_never_fire_fire_on_crafted_events(hunt_id: str, tmp_path: Path) -> None:
+    path = tmp_path / "crafted.json"
+    path.write_text(json.dumps({"Records": crafted_events()}))
+    session = Session()
+    for _ in session.load([str(path)]):
+        pass
+    hunt = LIBRARY.get(hunt_id)
+    result = hunts.run_hunt(session, hunt)
+    records = [session.record(r) for r in range(len(session))]
+    if hunt.is_aggregate:
+        (expected,) = RefProgram(hunt.program()).run({"Records": records}).outputs
+        assert result.groups == json.loads(expected) and result.groups
+        assert sorted(result.rows) == libjq_rows(hunt.event_filter([g["key"] for g in result.groups]), records)
+    else:
+        assert sorted(result.rows) == libjq_rows(hunt.filter, records)
+    assert result.fired

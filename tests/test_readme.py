@@ -34,6 +34,7 @@ KEY_NAMES = {
     "full_stop": ".",
     "comma": ",",
     "minus": "-",
+    "ctrl+s": "Ctrl+S",
 }
 
 
