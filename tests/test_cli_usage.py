@@ -16,9 +16,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_mistyped_command_is_a_usage_error() -> None:
-    done = run("hunt", str(SAMPLE))
+    done = run("hunts", str(SAMPLE))  # `hunt` is a command; `hunts` must not open the file in the app
     assert done.returncode == 2
-    assert "'hunt' is neither a command" in done.stderr
+    assert "'hunts' is neither a command" in done.stderr
     assert done.stdout == ""
 
 

@@ -28,6 +28,11 @@ ENGINE_MODULES = [
     "trailtui.engine.backend",
     "trailtui.engine.columnar.schema",
     "trailtui.cli",
+    "trailtui.cli_evidence",
+    "trailtui.engine.hunts",
+    "trailtui.engine.bookmarks",
+    "trailtui.engine.sessionfile",
+    "trailtui.engine.report",
 ]
 
 FORBIDDEN = ("textual", "rich", "pyperclip")
