@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import os
+
+import orjson
 import re
 import time
 from dataclasses import dataclass, field
@@ -96,9 +98,13 @@ class Hunt:
         """The hunt as one jq program: the per-event filter, or the aggregate over ``{"Records": [...]}``."""
         if not self.is_aggregate:
             return self.filter
+        return f"[.Records[] | {self.filter}] | {self.program_after_filter()}"
+
+    def program_after_filter(self) -> str:
+        """An aggregate's program from the array of candidate events on: grouping, summary, condition."""
         summary = self.summary.strip() or "{}"
         return (
-            f"[.Records[] | {self.filter}] | group_by({self.group}) "
+            f"group_by({self.group}) "
             f"| map({{key: [.[0] | {self.group}], events: length}} + ({summary})) "
             f"| map(select({self.having}))"
         )
@@ -311,8 +317,9 @@ class HuntResult:
         return self.hunt.event_filter([g["key"] for g in self.groups])
 
 
-def _key_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _key_text(value: Any) -> bytes:
+    """A group key as canonical JSON bytes (equal keys, equal bytes)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def run_hunt(session: "Session", hunt: Hunt, cancelled: "Cancelled" = None) -> Optional[HuntResult]:
@@ -345,7 +352,14 @@ def _aggregate(session: "Session", hunt: Hunt, result: HuntResult, cancelled: "C
             return False
         records.extend(session.backend.records(candidates[start : start + 16384]))
     program = jq.compile_program(hunt.program(), prelude=PRELUDE or None)
-    groups = [g for out in program.run({"Records": records}) for g in (out if isinstance(out, list) else [])]
+    if compile_query(hunt.filter, "select").kind == "select":
+        # The candidates are exactly what `.Records[] | FILTER` yields for a chain of selects (each
+        # candidate once, unchanged): group them directly instead of running the filter again.
+        program = jq.compile_program(hunt.program_after_filter(), prelude=PRELUDE or None)
+        document: Any = records
+    else:
+        document = {"Records": records}
+    groups = [g for out in program.run(document) for g in (out if isinstance(out, list) else [])]
     result.groups = [g for g in groups if isinstance(g, dict) and "key" in g]
     fired = {_key_text(g["key"]) for g in result.groups}
     key_program = jq.compile_program(f"[{hunt.group}]", prelude=PRELUDE or None)
