@@ -111,21 +111,33 @@ class BookmarksScreen(Screen[Optional[BookmarkAction]]):
         with Vertical(id="bookmarks-body"):
             yield Static(f"Bookmarks · {len(self.items)} · event-time order", id="bookmarks-title", markup=False)
             yield DataTable(id="bookmarks-table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="bookmarks-empty", markup=False)
+            yield Static("", id="bookmarks-detail", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("time", key="time", width=20)
-        table.add_column("event", key="event", width=44)
-        table.add_column("tags", key="tags", width=20)
         table.add_column("note", key="note")
+        table.add_column("event", key="event")
+        table.add_column("tags", key="tags")
         for index, bookmark in enumerate(self.items):
-            table.add_row(safe_text(bookmark.event_time), safe_text(self.summaries.get(bookmark.ref, "")),
-                          safe_text(" ".join(bookmark.tags)), safe_text(bookmark.note), key=str(index))
+            table.add_row(safe_text(bookmark.event_time), safe_text(_clip(bookmark.note, 60)),
+                          safe_text(self.summaries.get(bookmark.ref, "")), safe_text(" ".join(bookmark.tags)),
+                          key=str(index))
         if not self.items:
-            self.query_one("#bookmarks-empty", Static).update("No bookmarks yet · m on an event bookmarks it")
+            self.query_one("#bookmarks-detail", Static).update("No bookmarks yet · m on an event bookmarks it")
         table.focus()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        """The highlighted bookmark in full: note, tags, event, and the filter that found it."""
+        if not self.items:
+            return
+        bookmark = self.items[self.query_one(DataTable).cursor_row]
+        lines = [f"note: {bookmark.note or '(none)'}",
+                 f"tags: {' '.join(bookmark.tags) or '(none)'} · event: {self.summaries.get(bookmark.ref, '')}",
+                 f"found with: {' '.join(bookmark.filter.split()) or '.'}"]
+        self.query_one("#bookmarks-detail", Static).update("\n".join(safe_text(line) for line in lines))
 
     def action_act(self, what: str) -> None:
         table = self.query_one(DataTable)
@@ -136,6 +148,10 @@ class BookmarksScreen(Screen[Optional[BookmarkAction]]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class PathDialog(ModalScreen[Optional[Path]]):
