@@ -26,14 +26,14 @@ from ..engine.textsafe import safe_text
 from .state import Step, ViewState
 
 EVIDENCE_BINDINGS = [
-    Binding("H", "hunts", "Hunts", tooltip="The hunts library with hit counts; Enter applies one", id="hunts"),
+    Binding("H", "hunts", "Hunts", tooltip="The hunts library with hit counts; Enter applies one", id="evidence-hunts"),
     Binding("m", "bookmark", "Bookmark", tooltip="Bookmark the selected event as evidence, with a note and tags",
-            id="bookmark"),
+            id="evidence-bookmark"),
     Binding("M", "bookmarks", "Bookmarks", show=False, tooltip="List the bookmarks: jump to one, edit or delete it",
-            id="bookmarks"),
-    Binding("ctrl+s", "save_session", "Save session", show=False, id="save-session",
+            id="evidence-bookmarks"),
+    Binding("ctrl+s", "save_session", "Save session", show=False, id="evidence-save-session",
             tooltip="Save the investigation (inputs, views, back stack, marks, bookmarks) to a file"),
-    Binding("E", "report", "Evidence report", show=False, id="report",
+    Binding("E", "report", "Evidence report", show=False, id="evidence-report",
             tooltip="Write the evidence report (Markdown, or HTML for a .html name) of the bookmarked events"),
 ]
 
