@@ -251,3 +251,26 @@ async def test_report_key_writes_a_report_of_the_bookmarks(sample: Path, tmp_pat
     assert text.startswith("<!DOCTYPE html>")
     assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>x</b>" not in text
     assert sessionfile.sha256_file(str(sample)) in text
+
+
+async def test_notes_go_into_the_saved_session(sample: Path, tmp_path: Path) -> None:
+    from textual.widgets import TextArea
+
+    from trailtui.ui.screens.bookmarks import NotesDialog
+
+    target = tmp_path / "case.json"
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        app.main_screen.edit_notes()
+        await pilot.pause()
+        assert isinstance(app.screen, NotesDialog)
+        app.screen.query_one(TextArea).text = "ticket 42\nglitch's laptop"
+        await pilot.click("#notes-save")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#path-input").value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert sessionfile.load(str(target)).notes == "ticket 42\nglitch's laptop"

@@ -89,6 +89,7 @@ class TrailApp(App[int]):
         yield SystemCommand("hunts: run the hunts library…", "Hit counts of every hunt; Enter applies one", main.action_hunts)
         yield SystemCommand("evidence: bookmark the selected event…", "A note and tags for the report", main.action_bookmark)
         yield SystemCommand("evidence: bookmarks…", "Jump to, edit or delete a bookmark", main.action_bookmarks)
+        yield SystemCommand("evidence: investigation notes…", "Free text saved with the session and printed in the report", main.edit_notes)
         yield SystemCommand("evidence: save the investigation…", "Inputs, views, marks and bookmarks to a file", main.action_save_session)
         yield SystemCommand("evidence: write the report…", "Markdown or HTML timeline of the bookmarked events", main.action_report)
         yield SystemCommand("view: columns…", "Add or remove columns, including any jq path", main.action_columns)

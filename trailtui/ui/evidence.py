@@ -262,6 +262,18 @@ class EvidenceActions:
         except OSError as err:
             self.post_message(EvidenceWritten("bookmarks", str(path), str(err)))
 
+    def edit_notes(self) -> None:
+        """Edit the investigation's notes (command palette: they go in the session file and the report)."""
+        from .screens.bookmarks import NotesDialog
+
+        self._evidence_init()
+
+        def done(text: Optional[str]) -> None:
+            if text is not None:
+                self.evidence_notes = text
+
+        self.app.push_screen(NotesDialog(self.evidence_notes), done)
+
     # -- saving and reporting ----------------------------------------------------------------------
 
     def _capture(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 
 from ...engine.bookmarks import Bookmark, EventRef, parse_tags
 from ...engine.textsafe import safe_text
@@ -147,6 +147,40 @@ class BookmarksScreen(Screen[Optional[BookmarkAction]]):
         self.dismiss(BookmarkAction(what, self.items[table.cursor_row].ref))
 
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class NotesDialog(ModalScreen[Optional[str]]):
+    """The investigation's free-text notes (saved in the session file, printed at the top of the report)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing the notes", id="notes-cancel")]
+
+    def __init__(self, notes: str) -> None:
+        super().__init__()
+        self.notes = notes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="notes-body") as body:
+            body.border_title = "Investigation notes"
+            yield TextArea(self.notes, id="notes-text", soft_wrap=True)
+            with Horizontal(id="notes-buttons"):
+                yield Button("Save", variant="primary", id="notes-save")
+                yield Button("Cancel", id="notes-cancel-button")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @on(Button.Pressed, "#notes-save")
+    def _save(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self.query_one(TextArea).text)
+
+    @on(Button.Pressed, "#notes-cancel-button")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)
 
 
