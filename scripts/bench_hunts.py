@@ -10,6 +10,7 @@ it in SQL, and the median total of the per-event hunts (the figure the hunts scr
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--backend", default="duckdb", choices=("duckdb", "memory"))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--event-only", action="store_true", help="skip the aggregate hunts")
     args = parser.parse_args()
     session = Session(make_backend(args.backend))
     started = time.perf_counter()
@@ -35,6 +37,8 @@ def main() -> int:
         pass
     print(f"loaded {len(session):,} events on {args.backend} in {time.perf_counter() - started:.1f} s")
     library = hunts.load_library(include_user=False).hunts
+    if args.event_only:
+        library = [h for h in library if not h.is_aggregate]
     translate = None
     if args.backend == "duckdb":
         from trailtui.engine.columnar import filtering
@@ -43,6 +47,7 @@ def main() -> int:
     times: dict[str, list[float]] = {h.id: [] for h in library}
     counts: dict[str, int] = {}
     totals_event, totals_all = [], []
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
     for _ in range(args.runs):
         event_total = all_total = 0.0
         for result in hunts.run_hunts(session, library):
@@ -62,6 +67,7 @@ def main() -> int:
     print(f"per-event hunts ({sum(not h.is_aggregate for h in library)}): median total "
           f"{statistics.median(totals_event):.2f} s (runs: {', '.join(f'{t:.2f}' for t in totals_event)})")
     print(f"all hunts ({len(library)}): median total {statistics.median(totals_all):.2f} s")
+    print(f"load average after: {os.getloadavg()[0]:.1f} (2 cores)")
     session.close()
     return 0
 

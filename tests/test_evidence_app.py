@@ -274,3 +274,27 @@ async def test_notes_go_into_the_saved_session(sample: Path, tmp_path: Path) -> 
         await pilot.press("enter")
         await settle(app, pilot)
     assert sessionfile.load(str(target)).notes == "ticket 42\nglitch's laptop"
+
+
+async def test_a_big_aggregate_is_counted_when_asked(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hunts, "AGGREGATE_BACKGROUND_LIMIT", 10)
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("H")
+        screen = app.screen
+        await wait_counts(app, pilot, screen)
+        deferred = screen.cache["A03"]
+        assert deferred.deferred > 10 and not deferred.fired
+        assert screen.cache["Q09"].count == 1  # per-event hunts are never deferred
+        from textual.widgets import DataTable
+
+        table = screen.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index("A03"))
+        await pilot.press("enter")  # count it
+        await settle(app, pilot)
+        await wait_counts(app, pilot, screen)
+        assert app.screen is screen and screen.cache["A03"].groups and not screen.cache["A03"].deferred
+        await pilot.press("enter")  # apply it
+        await settle(app, pilot)
+        assert app.main_screen.state.crumb == "hunt A03"

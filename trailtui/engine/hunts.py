@@ -300,6 +300,8 @@ class HuntResult:
     """For an aggregate: the groups that fired (``key``, ``events`` and the summary's fields)."""
     error: str = ""
     """Why it could not run (then ``rows`` is empty)."""
+    deferred: int = 0
+    """For an aggregate not run because it has this many candidates (more than the caller's limit)."""
     errors: int = 0
     """Events on which the filter raised (they count as not matching, as in the table)."""
     elapsed: float = 0.0
@@ -322,8 +324,15 @@ def _key_text(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def run_hunt(session: "Session", hunt: Hunt, cancelled: "Cancelled" = None) -> Optional[HuntResult]:
-    """Run one hunt through the session (either backend). None when cancelled."""
+AGGREGATE_BACKGROUND_LIMIT = 100_000
+"""Candidates above which the hunts screen defers an aggregate until asked (reading and grouping them runs
+in Python: ~10 s per 100,000 events on the columnar backend; a per-event hunt's count is one SQL query)."""
+
+
+def run_hunt(session: "Session", hunt: Hunt, cancelled: "Cancelled" = None,
+             max_candidates: Optional[int] = None) -> Optional[HuntResult]:
+    """Run one hunt through the session (either backend). None when cancelled. An aggregate with more than
+    ``max_candidates`` candidate events is not grouped: its result says how many it has (``deferred``)."""
     started = time.perf_counter()
     try:
         view = session.view(hunt.filter, sort=None, columns=[], reading="select", cancelled=cancelled)
@@ -332,7 +341,9 @@ def run_hunt(session: "Session", hunt: Hunt, cancelled: "Cancelled" = None) -> O
     if view is None:
         return None
     result = HuntResult(hunt, rows=view.rows, errors=view.result.errors)
-    if hunt.is_aggregate:
+    if hunt.is_aggregate and max_candidates is not None and len(view.rows) > max_candidates:
+        result.rows, result.deferred = (), len(view.rows)
+    elif hunt.is_aggregate:
         try:
             if not _aggregate(session, hunt, result, cancelled):
                 return None
@@ -372,13 +383,14 @@ def _aggregate(session: "Session", hunt: Hunt, result: HuntResult, cancelled: "C
     return True
 
 
-def run_hunts(session: "Session", hunts: Sequence[Hunt], cancelled: "Cancelled" = None) -> Iterator[HuntResult]:
+def run_hunts(session: "Session", hunts: Sequence[Hunt], cancelled: "Cancelled" = None,
+              max_candidates: Optional[int] = None) -> Iterator[HuntResult]:
     """Each hunt's result in turn, per-event hunts first (they are quick; an aggregate reads every candidate
     event), each kind in the order given. Stops early when cancelled."""
     for hunt in sorted(hunts, key=lambda h: h.is_aggregate):
         if cancelled is not None and cancelled():
             return
-        result = run_hunt(session, hunt, cancelled)
+        result = run_hunt(session, hunt, cancelled, max_candidates)
         if result is None:
             return
         yield result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 WORK_GROUPS = ("load", "filter", "copy", "clipboard", "export", "facets", "timeline", "find", "hunts", "restore",
-               "save-session", "report", "autosave")
+               "save-session", "report", "autosave", "hunts-asked")
 """Worker groups whose work a caller waits for (the directory tree's own worker never finishes)."""
 
 

@@ -118,6 +118,8 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
             return Text(COUNTING, style="dim")
         if result.error:
             return Text("error", style="bold red")
+        if result.deferred:
+            return Text("Enter", style="italic")
         text = f"{result.count:,} ({len(result.groups)})" if hunt.is_aggregate else f"{result.count:,}"
         return Text(text, style="bold" if result.fired else "dim")
 
@@ -148,6 +150,9 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
         result = self.cache.get(hunt.id)
         lines = [f"{hunt.title} · {hunt.severity} · {', '.join(hunt.attack) or 'no ATT&CK id'} · {hunt.origin}",
                  hunt.why, f"filter: {' '.join(hunt.program().split())}"]
+        if result is not None and result.deferred:
+            lines.append(f"{result.deferred:,} candidate events: not counted in the background (grouping them takes "
+                         "a while); Enter counts them, Enter again shows the hits")
         if result is not None and result.error:
             lines.append(f"error: {result.error}")
         elif result is not None and result.errors:
@@ -156,8 +161,18 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
 
     @work(thread=True, exclusive=True, group="hunts", exit_on_error=False, description="Counting hunt hits")
     def _count(self, todo: Sequence[hunts.Hunt]) -> None:
+        """Count in the background; a big aggregate is deferred until asked for."""
         worker = get_current_worker()
-        for result in hunts.run_hunts(self.session, todo, cancelled=lambda: worker.is_cancelled):
+        limit = hunts.AGGREGATE_BACKGROUND_LIMIT
+        for result in hunts.run_hunts(self.session, todo, cancelled=lambda: worker.is_cancelled, max_candidates=limit):
+            self.post_message(HuntCounted(result))
+
+    @work(thread=True, group="hunts-asked", exit_on_error=False, description="Counting an aggregate hunt")
+    def _count_asked(self, hunt: hunts.Hunt) -> None:
+        """Count one deferred aggregate, whatever its size (beside the background count, not instead)."""
+        worker = get_current_worker()
+        result = hunts.run_hunt(self.session, hunt, cancelled=lambda: worker.is_cancelled)
+        if result is not None:
             self.post_message(HuntCounted(result))
 
     @on(HuntCounted)
@@ -176,6 +191,13 @@ class HuntsScreen(Screen[Optional[HuntChoice]]):
         if hunt is None:
             return
         result = self.cache.get(hunt.id)
+        if hunt.is_aggregate and result is not None and result.deferred:
+            del self.cache[hunt.id]
+            self.query_one(DataTable).update_cell(hunt.id, "hits", self._hits(hunt))
+            self.notify(f"Counting {hunt.id} on {result.deferred:,} candidate events…", timeout=4, markup=False)
+            self._count_asked(hunt)
+            self._update_title()
+            return
         if hunt.is_aggregate and result is None:
             self.notify("This aggregate hunt is still being counted; its groups decide which events it shows",
                         severity="warning", timeout=4, markup=False)
