@@ -131,9 +131,9 @@ def _table_lines(text: str) -> list[int]:
 def _key_line(text: str, start: int, key: str) -> int:
     """The line of ``key = …`` in the table starting at ``start`` (``start`` if not found)."""
     lines = text.splitlines()
-    for i in range(start, len(lines)):
-        if i > start - 1 and re.match(r"\s*\[", lines[i]) and i != start - 1:
-            break
+    for i in range(start, len(lines)):  # ``start`` is 1-based: index ``start`` is the line after the header
+        if re.match(r"\s*\[\[", lines[i]):
+            break  # the next table
         if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
             return i + 1
     return start

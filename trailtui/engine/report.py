@@ -9,8 +9,8 @@ Everything that comes from a log, a file name, a note or a filter is hostile tex
 
 * control and bidi characters never appear raw: JSON uses ``\\uXXXX`` escapes (same meaning), other text
   the visible escapes of ``textsafe``;
-* Markdown: prose is backslash-escaped (every ASCII punctuation character, so no emphasis, link, HTML
-  tag, heading or table cell break can form), code is fenced with more backticks than it contains;
+* Markdown: in prose every character that could start markup is backslash-escaped (so no emphasis, link,
+  HTML tag or entity, or table cell break can form), code is fenced with more backticks than it contains;
 * HTML: everything is escaped with ``html.escape`` (quotes included); the page has no script.
 
 Nothing here imports Textual.
@@ -88,12 +88,25 @@ def build(session: "Session", investigation: InvestigationFile, changes: Sequenc
 
 # -- Markdown --------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~!#&])")
+"""What Markdown could read as markup inside a line: code, emphasis, links and images, HTML tags and
+entities, table cells, strikethrough, headings. (Line-start markers cannot occur: prose never starts a
+line of the report.)"""
 
 
 def md_text(text: str) -> str:
-    """Prose for Markdown: one line, visible escapes for controls, every ASCII punctuation backslashed."""
+    """Prose for Markdown: one line, visible escapes for controls, every markup character backslashed."""
     return _MD_SPECIAL.sub(r"\\\1", safe_text(text))
+
+
+def md_code(text: str) -> str:
+    """An inline code span (copyable as is) that ``text`` cannot close: delimited by more backticks than
+    any run inside, padded with a space when it starts or ends with a backtick."""
+    text = safe_text(text)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def md_fence(text: str, info: str = "") -> str:
@@ -124,14 +137,14 @@ def to_markdown(report: Report) -> str:
         lines += ["", f"### {number}. {md_text(heading)}", ""]
         lines.append(f"- Note: {md_text(b.note) if b.note else '(none)'}")
         lines.append(f"- Tags: {', '.join(md_text(t) for t in b.tags) if b.tags else '(none)'}")
-        lines.append(f"- eventID: {md_text(b.ref.event_id) if b.ref.event_id else '(none)'}")
-        lines.append(f"- Event SHA-256 (canonical JSON): {md_text(b.ref.digest)}")
+        lines.append(f"- eventID: {md_code(b.ref.event_id) if b.ref.event_id else '(none)'}")
+        lines.append(f"- Event SHA-256 (canonical JSON): {md_code(b.ref.digest)}")
         lines.append(f"- Bookmarked: {md_text(b.created)}")
         if entry.row is None:
             lines.append("- Provenance: **NOT FOUND in the inputs** (the file changed or is not loaded)")
         else:
-            lines.append(f"- File: {md_text(entry.file)}")
-            lines.append(f"- Position: {md_text(entry.position)}")
+            lines.append(f"- File: {md_code(entry.file)}")
+            lines.append(f"- Position: {md_code(entry.position)}")
         lines += ["", "Found with the filter:", "", md_fence(b.filter or ".", "jq")]
         if entry.event_json:
             lines += ["", md_fence(entry.event_json, "json")]
@@ -139,7 +152,7 @@ def to_markdown(report: Report) -> str:
     changed = {c.path: c.what for c in report.changes}
     for number, item in enumerate(report.inputs, 1):
         status = changed.get(item.path, "unchanged")
-        lines.append(f"| {number} | {md_text(item.path)} | {item.size} | {item.sha256} | {md_text(status)} |")
+        lines.append(f"| {number} | {md_text(item.path)} | {item.size} | `{item.sha256}` | {md_text(status)} |")
     lines += ["", "Verify a file with `sha256sum FILE`; an event's position is its place in that file "
               "(`Records[i]`, `[i]` or `line n`).", ""]
     return "\n".join(lines)
@@ -223,6 +236,6 @@ def format_for(path: Optional[str], requested: Optional[str]) -> str:
     return "md"
 
 
-__all__ = ["Entry", "Report", "build", "render", "to_markdown", "to_html", "md_text", "md_fence", "h",
+__all__ = ["Entry", "Report", "build", "render", "to_markdown", "to_html", "md_text", "md_code", "md_fence", "h",
            "format_for", "FORMATS"]
 
