@@ -74,7 +74,104 @@ def build_query_parser() -> argparse.ArgumentParser:
                         help="write to FILE instead of stdout (atomically: the old file stays intact on failure)")
     parser.add_argument("--force", action="store_true", help="with -o, replace FILE if it exists")
     _engine_arguments(parser)
+    _remote_arguments(parser)
+    parser.add_argument("--explain", action="store_true",
+                        help="with --engine spark|athena|lake: print the plan (remote SQL, local residual, "
+                             "partitions to read) and run nothing")
     return parser
+
+
+def _remote_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the remote engines (see the README, "Beyond one machine")."""
+    parser.add_argument("--engine", choices=("local", "spark", "athena", "lake"), default="local",
+                        help="where the filter runs: here (local, default), or narrowed on Spark, Athena or "
+                             "CloudTrail Lake, then decided exactly here on what comes back")
+    parser.add_argument("--table", metavar="NAME", help="remote table (Athena DB.TABLE, Lake event data store ID)")
+    parser.add_argument("--delivery-slack", metavar="MINUTES", default="120",
+                        help="partition pruning assumes each file was delivered within this many minutes of "
+                             "its events (default 120; 'none': never prune on an upper time bound)")
+
+
+def _slack(options: argparse.Namespace) -> Optional[int]:
+    text = str(options.delivery_slack).strip().lower()
+    if text == "none":
+        return None
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise UsageError(f"--delivery-slack wants minutes or 'none', got {options.delivery_slack!r}") from None
+    if minutes < 0:
+        raise UsageError("--delivery-slack cannot be negative")
+    return int(minutes * 60)
+
+
+def _remote_candidates(options: argparse.Namespace, text: str, paths: Sequence[str], explain: bool) -> Optional[str]:
+    """Plan (and with ``explain``, print) a remote run; else run it and return the candidates file."""
+    from .engine.remote import spark
+    from .engine.remote.plan import build
+
+    plan = build(text, options.engine, options.table, _slack(options))
+    prepared = spark.inputs(paths, plan.partitions, check=not explain) if options.engine == "spark" else None
+    if explain:
+        from .engine.textsafe import safe_text
+
+        for line in plan.explain(paths, prepared.listing if prepared is not None else None):
+            print(safe_text(line))
+        if prepared is not None and any(not u.startswith("file://") for u in prepared.uris):
+            print("spark reads: " + ", ".join(safe_text(u) for u in prepared.uris if not u.startswith("file://")))
+        return None
+    if options.engine != "spark":
+        from .engine.remote import cloud
+
+        cloud.require(options.engine)
+    from .engine.remote.pull import write_candidates
+
+    _warn(f"spark: reading {len(prepared.uris)} files")
+    result = spark.scan(plan, paths, spark.stderr_progress, prepared=prepared)
+    _warn(f"spark: {result.candidates} candidate records in {result.seconds:.1f} s; the exact filter runs here")
+    return write_candidates(result.raws)
+
+
+def _run_remote_query(options: argparse.Namespace) -> int:
+    paths = list(options.paths)
+    if not paths or "-" in paths:
+        raise UsageError("--engine reads files or folders (or s3a:// URIs), not stdin")
+    if options.explain and options.engine == "local":
+        raise UsageError("--explain is for --engine spark|athena|lake")
+    candidates = _remote_candidates(options, options.program or ".", paths, options.explain)
+    if candidates is None:
+        return 0
+    try:
+        options.engine = "local"
+        options.paths = [candidates]
+        options.backend = "memory"
+        return _run_query(options)
+    finally:
+        os.unlink(candidates)
+
+
+def _pull(options: argparse.Namespace) -> str:
+    """``trailtui --engine E --where F SOURCE``: the records F selects, in a cache file for the screen."""
+    from .engine.remote.pull import pull_path, select_exact
+
+    if not options.where:
+        raise UsageError("--engine needs --where FILTER in the app (the records to pull)")
+    paths = list(options.paths)
+    if not paths:
+        raise UsageError("--engine needs a SOURCE to pull from")
+    try:
+        candidates = _remote_candidates(options, options.where, paths, False)
+    except KeyboardInterrupt:
+        _warn("pull cancelled")
+        raise SystemExit(130) from None
+    assert candidates is not None
+    try:
+        target = pull_path(options.engine, options.where, paths)
+        count = select_exact(candidates, options.where, target, _warn)
+    finally:
+        os.unlink(candidates)
+    _warn(f"pulled {count} records into {target}")
+    return str(target)
 
 
 def _engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -161,12 +258,22 @@ def app_main(args: list[str]) -> int:
     parser.add_argument("--hunts", action="append", default=[], metavar="FILE",
                         help="also read hunts from FILE (a team's file; repeatable)")
     _engine_arguments(parser)
+    _remote_arguments(parser)
+    parser.add_argument("--where", metavar="FILTER",
+                        help="with --engine: pull the records FILTER selects from SOURCE and open them")
     options = parser.parse_args(args)
     if options.version:
         from . import __version__
 
         print(f"trailtui {__version__}")
         return 0
+    if options.engine != "local":
+        try:
+            options.paths = [_pull(options)]
+        except TrailError as exc:
+            _report(exc)
+            return 2
+        options.backend = "memory"
     stdin_data = None
     if "-" in options.paths:
         stdin_data = sys.stdin.buffer.read()
@@ -247,6 +354,8 @@ def _report(error: TrailError) -> None:
 
 
 def _run_query(options: argparse.Namespace) -> int:
+    if options.engine != "local" or options.explain:
+        return _run_remote_query(options)
     from .engine.columns import resolve
     from .engine.errors import QueryError
     from .engine.model import DigestSkipped, Problem

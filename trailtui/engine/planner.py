@@ -240,6 +240,14 @@ def plan_of(node: ast.Node) -> Plan:
             path = _simple_path(side)
             if path is not None and isinstance(other, ast.Literal):
                 return PPred(path, unparse(ast.Binary(op, ast.Identity(), other)))
+            # `(PATH | f) OP literal` is `PATH | (f OP literal)` (same outputs, same errors): e.g. a time
+            # bound written `(.eventTime | fromdate) >= N`.
+            if (isinstance(side, ast.Pipe) and isinstance(other, ast.Literal) and _simple_path(side.left) is not None
+                    and isinstance(side.right, ast.FuncCall) and not side.right.args and _pure(side.right)):
+                try:
+                    return PPred(_simple_path(side.left), unparse(ast.Binary(op, side.right, other)))
+                except UnparseError:
+                    pass
         return PAny()
     if isinstance(node, ast.Binary) and node.op in ("==", "!="):
         for side, other in ((node.left, node.right), (node.right, node.left)):

@@ -811,6 +811,10 @@ def _literal_of(node: ast.Node) -> Optional[tuple[Any]]:
     return None
 
 
+literal_of = _literal_of
+"""Public name of :func:`_literal_of` (the remote-SQL translator reads literals the same way)."""
+
+
 def _is_plain_number(text: str) -> bool:
     try:
         float(text)
@@ -1046,4 +1050,4 @@ def explain(pred: Predicate) -> str:
 
 
 __all__ = ["Untranslatable", "Predicate", "Lets", "Val", "compile_condition", "compile_conditions", "compile_boolean", "compile_cell",
-           "check_regex", "text_safe", "explain", "replace"]
+           "check_regex", "text_safe", "explain", "replace", "literal_of"]
