@@ -270,6 +270,11 @@ def plan_of(node: ast.Node) -> Plan:
         return PAny()
     if isinstance(node, ast.FuncCall) and node.name == "select" and len(node.args) == 1:
         return plan_of(node.args[0])
+    if isinstance(node, ast.Pipe) and isinstance(node.right, ast.Binary):
+        # `PATH | (f OP literal)`, e.g. `.eventTime | fromdate >= N`: a per-value predicate
+        generic = _value_predicate(node.left, node.right)
+        if generic is not None:
+            return generic
     if isinstance(node, ast.Pipe) and isinstance(node.right, ast.FuncCall):
         func = node.right
         left = node.left

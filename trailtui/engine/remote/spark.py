@@ -121,7 +121,11 @@ def file_shape(path: str) -> str:
         return "digest"
     if isinstance(value, dict) and any(k in value for k in ("CloudTrailEvent", "detail", "Events", "logEvents", "message")):
         return "an envelope the local loader unwraps (lookup-events, EventBridge, CloudWatch): not read remotely"
-    return "lines"
+    from ..sniff import looks_like_record
+
+    if isinstance(value, dict) and looks_like_record(value):
+        return "lines"
+    return "JSON Lines whose first line is not a CloudTrail record (not read remotely)"
 
 
 def inputs(sources: Sequence[str], parts: Partitions, check: bool = True) -> Inputs:
@@ -204,8 +208,9 @@ class ScanResult:
 
 
 def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[str], None]] = None,
-         prepared: Optional[Inputs] = None) -> ScanResult:
-    """Run the plan's SQL on Spark over ``sources``; the raw records that pass, in load order."""
+         prepared: Optional[Inputs] = None, registered: bool = False) -> ScanResult:
+    """Run the plan's SQL on Spark over ``sources``; the raw records that pass, in load order.
+    ``registered``: the plan's table is already a view of ``prepared`` (see :func:`register`)."""
     if plan.engine != "spark":
         raise UsageError(f"scan runs Spark plans, not {plan.engine}")
     spark = session()
@@ -221,7 +226,8 @@ def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[
         watcher = threading.Thread(target=_watch, args=(sc, stop, progress), daemon=True)
         watcher.start()
     try:
-        register(spark, found.uris, plan.table)
+        if not registered:
+            register(spark, found.uris, plan.table)
         rows = spark.sql(plan.sql()).collect()
     except KeyboardInterrupt:
         sc.cancelJobGroup(JOB_GROUP)

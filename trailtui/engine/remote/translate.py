@@ -143,7 +143,8 @@ def _string_test(col: exp.Expression, name: str, needle: str) -> Pair:
 
 def _equals(col: exp.Expression, present: exp.Expression, value: Any) -> Pair:
     if value is None:
-        return _is_null(col), _not_null(present)
+        # 'null': the text a map (Lake) or a lenient reader may give a JSON null; a string "null" is kept too
+        return _or(_is_null(col), exp.EQ(this=col.copy(), expression=s("null"))), _not_null(present)
     if isinstance(value, bool):
         return exp.EQ(this=col.copy(), expression=s("true" if value else "false")), TRUE
     if isinstance(value, str):
@@ -252,11 +253,12 @@ def _time_condition(op: str, literal: str, engine: str) -> exp.Expression:
         if not m:
             raise Untranslatable(f"the time literal {literal!r} is not a date (Lake's eventtime is a TIMESTAMP)")
         day = calendar.timegm((int(m[1]), int(m[2]), int(m[3]), 0, 0, 0))
+        unparsed = _is_null(column("eventTime"))  # a time Lake could not read: jq compares its text
         if op in (">", ">="):
             bound = time.strftime("%Y-%m-%d 00:00:00", time.gmtime(day))
-            return exp.GTE(this=column("eventTime"), expression=exp.cast(s(bound), "timestamp"))
+            return _or(exp.GTE(this=column("eventTime"), expression=exp.cast(s(bound), "timestamp")), unparsed)
         bound = time.strftime("%Y-%m-%d 00:00:00", time.gmtime(day + 2 * 86400))
-        return exp.LT(this=column("eventTime"), expression=exp.cast(s(bound), "timestamp"))
+        return _or(exp.LT(this=column("eventTime"), expression=exp.cast(s(bound), "timestamp")), unparsed)
     col = column("eventTime")
     cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
     compared = cls(this=col.copy(), expression=s(literal))
@@ -313,7 +315,7 @@ def _leaf(plan: Plan, engine: str, notes: Notes) -> exp.Expression:
         if plan.has_default:
             outputs = _outputs(node, plan.predicate, plan.default)
             if True in outputs:
-                fallback = _or(_is_null(a.scalar), exp.EQ(this=a.scalar.copy(), expression=s("false")))
+                fallback = _or(_is_null(a.scalar), a.scalar.copy().isin(s("false"), s("null")))
                 may_true = _or(may_true, fallback)
         return may_true
     raise Untranslatable(f"{type(plan).__name__} has no remote form")
