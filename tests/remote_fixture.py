@@ -50,3 +50,26 @@ def local_matches(session: Session, text: str) -> list[Any]:
     """The records the local engine selects for ``text``, in its order, as parsed values."""
     view = session.view(session.compile(text), select=True)
     return [orjson.loads(raw) for raw in session.backend.raws(view.rows)]
+
+
+def spark_or_skip() -> Any:
+    """The process's local SparkSession; skips (outside CI) when pyspark or Java is missing."""
+    import os
+
+    import pytest
+
+    from trailtui.engine.remote import spark
+
+    missing = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing = "pyspark is not installed (pip install -e '.[test]')"
+    if missing is None and not spark.java_available():
+        missing = "no Java runtime (apt-get install default-jre-headless)"
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Spark tests: {missing}")
+        pytest.skip(missing)
+    os.environ.setdefault("TRAILTUI_SPARK_DRIVER_MEMORY", "512m")
+    return spark.session()

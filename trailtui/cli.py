@@ -105,8 +105,8 @@ def _slack(options: argparse.Namespace) -> Optional[int]:
     return int(minutes * 60)
 
 
-def _remote_candidates(options: argparse.Namespace, text: str, paths: Sequence[str], explain: bool) -> Optional[str]:
-    """Plan (and with ``explain``, print) a remote run; else run it and return the candidates file."""
+def _remote_candidates(options: argparse.Namespace, text: str, paths: Sequence[str], explain: bool) -> Optional[list]:
+    """Plan (and with ``explain``, print) a remote run; else run it and return the candidates' files."""
     from .engine.remote import spark
     from .engine.remote.plan import build
 
@@ -141,18 +141,21 @@ def _run_remote_query(options: argparse.Namespace) -> int:
     candidates = _remote_candidates(options, options.program or ".", paths, options.explain)
     if candidates is None:
         return 0
+    from .engine.remote.pull import remove_candidates
+
     try:
         options.engine = "local"
-        options.paths = [candidates]
+        options.paths = candidates
         options.backend = "memory"
+        options.remote_empty = not candidates
         return _run_query(options)
     finally:
-        os.unlink(candidates)
+        remove_candidates(candidates)
 
 
 def _pull(options: argparse.Namespace) -> str:
     """``trailtui --engine E --where F SOURCE``: the records F selects, in a cache file for the screen."""
-    from .engine.remote.pull import pull_path, select_exact
+    from .engine.remote.pull import pull_path, remove_candidates, select_exact
 
     if not options.where:
         raise UsageError("--engine needs --where FILTER in the app (the records to pull)")
@@ -169,7 +172,7 @@ def _pull(options: argparse.Namespace) -> str:
         target = pull_path(options.engine, options.where, paths)
         count = select_exact(candidates, options.where, target, _warn)
     finally:
-        os.unlink(candidates)
+        remove_candidates(candidates)
     _warn(f"pulled {count} records into {target}")
     return str(target)
 
@@ -359,8 +362,9 @@ def _run_query(options: argparse.Namespace) -> int:
     from .engine.columns import resolve
     from .engine.errors import QueryError
     from .engine.model import DigestSkipped, Problem
-    paths = options.paths or (["-"] if not sys.stdin.isatty() else [])
-    if not paths:
+    remote_empty = getattr(options, "remote_empty", False)  # a remote run that returned no record
+    paths = options.paths if remote_empty else (options.paths or (["-"] if not sys.stdin.isatty() else []))
+    if not paths and not remote_empty:
         raise UsageError("no input: give a PATH (file, directory, glob) or pipe events to stdin")
     session = _session(options, paths, dedupe=not options.keep_duplicates)
     try:

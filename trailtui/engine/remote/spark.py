@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 from urllib.parse import unquote, urlparse
 
@@ -79,6 +79,8 @@ class Inputs:
     order: dict
     """Local absolute path -> its rank in load order."""
     listing: Optional[Listing] = None
+    shapes: dict = field(default_factory=dict)
+    """Local absolute path -> ``records``, ``array`` or ``lines`` (how the loader reads its records)."""
 
 
 _READABLE = ("records", "array", "lines")
@@ -132,6 +134,7 @@ def inputs(sources: Sequence[str], parts: Partitions, check: bool = True) -> Inp
     """The files to read for ``sources`` (pruned), refusing any whose shape Spark would read differently."""
     uris: list = []
     order: dict = {}
+    shapes: dict = {}
     total = Listing([])
     for source in sources:
         if source.startswith(("s3a://", "s3://")):
@@ -145,19 +148,21 @@ def inputs(sources: Sequence[str], parts: Partitions, check: bool = True) -> Inp
         total.files_seen += listing.files_seen
         for path in listing.files:
             full = os.path.abspath(path)
+            shape = "records"
             if check:
                 shape = file_shape(full)
                 if shape == "digest":
                     continue
                 if shape not in _READABLE:
                     raise UsageError(f"{path}: {shape}", "load it with the local engine (no --engine)")
+            shapes[full] = shape
             if full not in order:
                 order[full] = len(order)
                 total.files.append(full)
                 if any(c in full for c in "*?[]{}\\,"):
                     raise UsageError(f"{path}: a file name with glob characters cannot be named to Spark safely")
                 uris.append("file://" + full)
-    return Inputs(uris, order, total)
+    return Inputs(uris, order, total, shapes)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -201,7 +206,8 @@ def _local_path(uri: str) -> str:
 @dataclass
 class ScanResult:
     raws: list
-    """Record JSON texts in load order."""
+    """``(shape, JSON text)`` of each record in load order (shape: how its file holds records, see
+    :func:`file_shape`; the local loader's rules depend on it)."""
     files: int
     seconds: float
     candidates: int
@@ -240,9 +246,10 @@ def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[
     for row in rows:
         path = _local_path(row["_file"])
         rank = found.order.get(path)
-        keyed.append(((0, rank) if rank is not None else (1, sort_key(path)), row["_pos"], row["_raw"]))
+        shape = found.shapes.get(path, "records")
+        keyed.append(((0, rank) if rank is not None else (1, sort_key(path)), row["_pos"], (shape, row["_raw"])))
     keyed.sort(key=lambda item: (item[0], item[1]))
-    return ScanResult([raw for _, _, raw in keyed], len(found.uris), time.perf_counter() - started, len(keyed))
+    return ScanResult([item for _, _, item in keyed], len(found.uris), time.perf_counter() - started, len(keyed))
 
 
 def _watch(sc: Any, stop: threading.Event, progress: Callable[[str], None]) -> None:
