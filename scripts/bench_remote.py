@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Spark (local mode) beside the local DuckDB engine on an S3 delivery tree, and the pull into the screen.
+
+Usage::
+
+    python scripts/bench_remote.py --tree /path/to/tree [--hunts Q01,Q10,Q21,Q28] [--repeat 3] [--json]
+
+For each hunt: the local engine's filter time on a loaded DuckDB store (its ingest timed once, apart), and
+Spark's time for the same question — reading the gzip JSON files, the coarse SQL, collecting the raw
+candidates — plus the exact residual here; both sides must select the same records (checked). Then the
+pull of about 1% of the events (an ``eventName`` chosen for its count): the remote query, and after it
+returns, the time until the screen's first rows exist (candidates written, exact filter, pull file written,
+loaded by the in-memory engine the screen opens on). Medians of ``--repeat`` runs. The machine's load
+average is printed before and after: the figures mean little on a busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _hunts() -> list[str]:
+    sys.path.insert(0, str(REPO / "scripts"))
+    from bench import _hunts as read
+
+    return read()
+
+
+def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, value = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), value
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tree", required=True, help="an S3 delivery tree (trailtui generate --shape tree)")
+    p.add_argument("--hunts", default="Q01,Q10,Q21,Q28", help="hunts of the CloudTrail guide §5 to time")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    args = p.parse_args(argv)
+
+    import orjson
+
+    from trailtui.engine.backend import make_backend
+    from trailtui.engine.remote import spark as remote_spark
+    from trailtui.engine.remote.plan import build
+    from trailtui.engine.remote.pull import remove_candidates, select_exact, write_candidates
+    from trailtui.engine.session import Session
+
+    all_hunts = _hunts()
+    chosen = [(name, all_hunts[int(name[1:]) - 1]) for name in args.hunts.split(",")]
+    out: dict[str, Any] = {"tree": args.tree, "cpus": os.cpu_count(), "load_before": os.getloadavg(), "hunts": []}
+
+    _log("local: duckdb ingest")
+    start = time.perf_counter()
+    local = Session(make_backend("duckdb", cache=False))
+    for _ in local.load([args.tree]):
+        pass
+    out["local_ingest_s"] = time.perf_counter() - start
+    out["events"] = len(local)
+
+    _log("spark: session start")
+    start = time.perf_counter()
+    spark = remote_spark.session()
+    out["spark_start_s"] = time.perf_counter() - start
+    first = build(chosen[0][1], "spark")
+    prepared = remote_spark.inputs([args.tree], first.partitions)
+    remote_spark.register(spark, prepared.uris, first.table)
+    out["spark_files"] = len(prepared.uris)
+
+    for name, text in chosen:
+        _log(f"{name}: local")
+        query = local.compile(text)
+        local_s, view = _median(lambda: local.view(query, select=True), args.repeat)
+        want = [orjson.loads(r).get("eventID") for r in local.backend.raws(view.rows)]
+        plan = build(text, "spark")
+        _log(f"{name}: spark")
+        spark_s, result = _median(lambda: remote_spark.scan(plan, [args.tree], prepared=prepared, registered=True),
+                                  args.repeat)
+        start = time.perf_counter()
+        candidates = write_candidates(result.raws)
+        target = Path(candidates[0]).parent / "exact.jsonl" if candidates else None
+        got: list = []
+        if target is not None:
+            select_exact(candidates, text, target)
+            got = [orjson.loads(line).get("eventID") for line in target.read_bytes().splitlines()]
+        remove_candidates(candidates)
+        residual_s = time.perf_counter() - start
+        row = {"hunt": name, "matches": len(want), "local_filter_s": local_s, "spark_query_s": spark_s,
+               "spark_candidates": result.candidates, "residual_s": residual_s, "same_records": got == want}
+        out["hunts"].append(row)
+        _log(json.dumps(row))
+
+    # a pull of about 1% of the events
+    counts = local.backend.con.execute(
+        "SELECT json_extract_string(raw, '$.eventName') AS n, count(*) AS c FROM events GROUP BY n").fetchall() \
+        if hasattr(local.backend, "con") else []
+    target_n = len(local) / 100
+    name = min(counts, key=lambda nc: abs(nc[1] - target_n))[0] if counts else "ConsoleLogin"
+    text = f'select(.eventName == {json.dumps(name)})'
+    _log(f"pull: {text}")
+    plan = build(text, "spark")
+    start = time.perf_counter()
+    result = remote_spark.scan(plan, [args.tree], prepared=prepared, registered=True)
+    remote_s = time.perf_counter() - start
+    start = time.perf_counter()
+    candidates = write_candidates(result.raws)
+    target = Path(candidates[0]).parent / "pull.jsonl"
+    pulled = select_exact(candidates, text, target)
+    screen = Session(make_backend("memory"))
+    for _ in screen.load([str(target)]):
+        pass
+    first_rows_s = time.perf_counter() - start
+    remove_candidates(candidates)
+    out["pull"] = {"filter": text, "records": pulled, "share": pulled / max(1, len(local)),
+                   "remote_query_s": remote_s, "first_rows_after_remote_s": first_rows_s}
+    out["load_after"] = os.getloadavg()
+    local.close()
+
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{out['events']:,} events, {out['spark_files']} files, {out['cpus']} CPUs; "
+              f"load before {out['load_before'][0]:.1f}, after {out['load_after'][0]:.1f}")
+        print(f"local duckdb ingest {out['local_ingest_s']:.1f} s; spark session start {out['spark_start_s']:.1f} s")
+        print(f"{'hunt':5} {'matches':>8} {'local s':>8} {'spark s':>8} {'cands':>7} {'resid s':>8} same")
+        for row in out["hunts"]:
+            print(f"{row['hunt']:5} {row['matches']:>8} {row['local_filter_s']:>8.3f} {row['spark_query_s']:>8.2f} "
+                  f"{row['spark_candidates']:>7} {row['residual_s']:>8.2f} {row['same_records']}")
+        pull = out["pull"]
+        print(f"pull {pull['filter']}: {pull['records']} records ({pull['share']:.2%}); remote query "
+              f"{pull['remote_query_s']:.1f} s, first rows {pull['first_rows_after_remote_s']:.2f} s after it returned")
+    return 0 if all(row["same_records"] for row in out["hunts"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
