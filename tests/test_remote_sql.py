@@ -178,3 +178,29 @@ def test_time_bounds_from_the_filter(text, bounds):
 ])
 def test_more_shapes_keep_every_match(tree, text):
     _check_engines(local_session([str(tree)]), [text], require_narrowing=False)
+
+
+def test_remote_modules_import_no_ui_and_no_optional_engines():
+    import subprocess
+    import sys
+
+    code = ("import sys, trailtui.engine.remote.plan, trailtui.engine.remote.spark, trailtui.engine.remote.cloud, "
+            "trailtui.engine.remote.pull; "
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'pyspark', 'boto3'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_values_from_the_filter_reach_the_sql_only_as_literals(engine):
+    hostile = "x' OR 1=1 --\\\\"
+    plan = build('select(.eventName == "%s" and (.userAgent // "" | startswith("%s")))' % (hostile, hostile), engine)
+    tree = sqlglot.parse_one(plan.sql(), read=plan.dialect)
+    literals = [lit.this for lit in tree.find_all(exp.Literal) if lit.is_string]
+    assert literals.count(hostile.replace("\\\\", "\\")) == 2
+
+
+def test_the_readme_shows_the_athena_table_the_sql_expects():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert ATHENA_DDL in readme

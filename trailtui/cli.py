@@ -43,6 +43,10 @@ group_by; "(no value)" when it yields nothing). --histogram INTERVAL (30s, 5m, 1
 selected events per time bucket (eventTime, buckets aligned to the interval in UTC, empty ones included)
 with how many failed. Both print in any --format (tsv without one); json/jsonl give objects.
 
+--engine spark|athena|lake narrows the events on that engine (the filter's selection as SQL, and partition
+pruning on the CloudTrail S3 layout), then runs the whole filter here on what comes back: same output, same
+order. --explain prints that plan and runs nothing. See the README, "Beyond one machine".
+
 Exit codes: 0 success (also when nothing matched); 2 bad usage or a filter error (position and reason on
 stderr); 1 nothing could be read.
 """
@@ -138,7 +142,11 @@ def _run_remote_query(options: argparse.Namespace) -> int:
         raise UsageError("--engine reads files or folders (or s3a:// URIs), not stdin")
     if options.explain and options.engine == "local":
         raise UsageError("--explain is for --engine spark|athena|lake")
-    candidates = _remote_candidates(options, options.program or ".", paths, options.explain)
+    try:
+        candidates = _remote_candidates(options, options.program or ".", paths, options.explain)
+    except KeyboardInterrupt:
+        _warn("remote query cancelled")
+        return 130
     if candidates is None:
         return 0
     from .engine.remote.pull import remove_candidates

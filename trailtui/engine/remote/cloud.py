@@ -15,7 +15,7 @@ from typing import Optional
 from ..errors import UsageError
 
 NEEDS = {
-    "athena": ("a database and the table of docs/athena.md (--table DB.TABLE), a workgroup, a query result "
+    "athena": ("a database and the table of the README (--table DB.TABLE), a workgroup, a query result "
                "location (s3://...), and s3:GetObject on the trail bucket for the records"),
     "lake": "an event data store ID (--table EDS_ID) and cloudtrail:StartQuery / GetQueryResults permissions",
 }

@@ -152,13 +152,14 @@ def athena_ddl(location: str = "s3://BUCKET/AWSLogs/", table: str = TABLE["athen
     """The ``CREATE TABLE`` for Athena that the generated SQL expects (partition projection: account and
     region enums, delivery day as a date range from ``start``; for an organisation trail put the org ID in
     ``location``: ``s3://BUCKET/AWSLogs/o-EXAMPLE/``)."""
-    identity = _IDENTITY_SPARK.replace(":", ": ").replace(",", ", ")
+    identity = _IDENTITY_SPARK.replace(":", ": ").replace(",", ", ").lower().replace("struct<", "STRUCT<").replace(
+        "string", "STRING")
     scalars = ",\n".join(f"    {name.lower()} STRING" for name in SCALARS)
     texts = ",\n".join(f"    {name.lower()} STRING" for name in JSON_TEXT)
     return f"""CREATE EXTERNAL TABLE {table} (
 {scalars},
 {texts},
-    useridentity {identity.lower()},
+    useridentity {identity},
     resources ARRAY<STRUCT<arn: STRING, accountid: STRING, type: STRING>>
 )
 PARTITIONED BY (account STRING, region STRING, `timestamp` STRING)
