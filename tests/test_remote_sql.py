@@ -204,3 +204,40 @@ def test_values_from_the_filter_reach_the_sql_only_as_literals(engine):
 def test_the_readme_shows_the_athena_table_the_sql_expects():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert ATHENA_DDL in readme
+
+
+@pytest.mark.parametrize("extra", [["--pivot", "user:x"], ["--provenance"], ["-"]])
+def test_remote_runs_refuse_what_needs_every_local_event(extra, capsys):
+    from trailtui import cli
+
+    paths = [] if extra == ["-"] else ["."]
+    code = cli.main(["query", "--engine", "spark", "-f", "select(.eventName == \"X\")", *paths, *extra])
+    assert code == 2 and capsys.readouterr().err.startswith("trailtui: ")
+
+
+def test_the_app_opens_on_the_pulled_file(monkeypatch, tmp_path):
+    from trailtui import cli
+    import trailtui.ui.app as app_module
+
+    pulled = tmp_path / "pull.jsonl"
+    seen = {}
+
+    def fake_pull(options):
+        seen["where"], seen["sources"] = options.where, list(options.paths)
+        return str(pulled)
+
+    class FakeApp:
+        return_code = 0
+
+        def __init__(self, paths, session, **kwargs):
+            seen["paths"], seen["backend"] = paths, type(session.backend).__name__
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(cli, "_pull", fake_pull)
+    monkeypatch.setattr(app_module, "TrailApp", FakeApp)
+    assert cli.app_main(["--engine", "spark", "--where", ".eventName == \"X\"", "SOURCE"]) == 0
+    assert seen == {"where": '.eventName == "X"', "sources": ["SOURCE"], "paths": [str(pulled)],
+                    "backend": seen["backend"]}
+    assert "Memory" in seen["backend"] or "Store" in seen["backend"]

@@ -142,6 +142,10 @@ def _run_remote_query(options: argparse.Namespace) -> int:
         raise UsageError("--engine reads files or folders (or s3a:// URIs), not stdin")
     if options.explain and options.engine == "local":
         raise UsageError("--explain is for --engine spark|athena|lake")
+    if options.pivot or options.provenance:
+        # both need every loaded event (a pivot's anchor, the original files), not only the candidates
+        raise UsageError(f"--{'pivot' if options.pivot else 'provenance'} works on locally loaded events only",
+                         "pull the events first (trailtui --engine spark --where FILTER SOURCE), then pivot there")
     try:
         candidates = _remote_candidates(options, options.program or ".", paths, options.explain)
     except KeyboardInterrupt:
