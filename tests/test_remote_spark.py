@@ -167,3 +167,24 @@ def test_pull_writes_the_selected_records_to_the_cache(spark, tree, capsys):
     got = [orjson.loads(line) for line in Path(path).read_bytes().splitlines()]
     assert got and got == local_matches(local_session([str(tree)]), text)
     assert "pulled" in capsys.readouterr().err
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SEED_PROGRAMS = [
+    (["samples/cloudtrail_log.json"],
+     '["Event_Time", "Event_Source", "Event_Name", "User_Name", "Source_IP"],(.Records[] | select(.userIdentity.userName '
+     '== "glitch") | [.eventTime, .eventSource, .eventName, .userIdentity.userName // "N/A", .sourceIPAddress // "N/A"]) | @tsv',
+     []),
+    (["samples/AWSLogs"], '.eventName == "AttachUserPolicy"',
+     ["--format", "table", "--columns", "time,actor,ip,.requestParameters.policyArn,.requestParameters.userName"]),
+    (["samples/AWSLogs"], '.Records[] | select(.sourceIPAddress == "53.94.201.69") | {eventName, user: .userIdentity.userName}', []),
+]
+
+
+@pytest.mark.parametrize("paths, program, extra", SEED_PROGRAMS)
+def test_the_readme_programs_on_the_sample(spark, capsys, paths, program, extra):
+    paths = [str(SAMPLES.parent / p) for p in paths]
+    code, local = _cli(["query", "-f", program, *paths, *extra], capsys)
+    assert code == 0 and local
+    code, remote = _cli(["query", "--engine", "spark", "-f", program, *paths, *extra], capsys)
+    assert code == 0 and remote == local
