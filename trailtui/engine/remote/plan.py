@@ -95,7 +95,7 @@ class RemotePlan:
             lines.append(f"  kept local: {note}")
         lines.append("partitions:")
         lines += ["  " + line for line in self.partitions.describe()]
-        if listing is not None:
+        if listing is not None and listing.directories_listed + len(listing.files):
             lines.append(f"  files to read: {len(listing.files)} (in {listing.directories_listed} folders listed)")
         return lines
 
