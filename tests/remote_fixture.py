@@ -62,7 +62,7 @@ def spark_or_skip() -> Any:
 
     missing = None
     try:
-        import pyspark  # noqa: F401
+        import pyspark  # noqa: F401  (only whether it imports)
     except ImportError:
         missing = "pyspark is not installed (pip install -e '.[test]')"
     if missing is None and not spark.java_available():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import os
 import re
 import time
 from pathlib import Path

@@ -39,7 +39,6 @@ from .table import access, column
 TRUE = exp.true()
 FALSE = exp.false()
 _PRINTABLE = "^[ -~]*$"
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
