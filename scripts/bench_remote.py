@@ -49,6 +49,40 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _check_all(out: dict, local: Any, spark: Any, prepared: Any, all_hunts: list[str], args: Any) -> int:
+    import orjson
+    from pyspark import StorageLevel
+
+    from trailtui.engine.remote import spark as remote_spark
+    from trailtui.engine.remote.plan import build
+    from trailtui.engine.remote.pull import remove_candidates, select_exact, write_candidates
+
+    spark.table(build(all_hunts[0], "spark").table).persist(StorageLevel.MEMORY_AND_DISK)
+    rows = []
+    for number, text in enumerate(all_hunts, 1):
+        want = [orjson.loads(r) for r in local.backend.raws(local.view(local.compile(text), select=True).rows)]
+        start = time.perf_counter()
+        result = remote_spark.scan(build(text, "spark"), [args.tree], prepared=prepared, registered=True)
+        spark_s = time.perf_counter() - start
+        candidates = write_candidates(result.raws)
+        got: list = []
+        if candidates:
+            target = Path(candidates[0]).parent / "exact.jsonl"
+            select_exact(candidates, text, target)
+            got = [orjson.loads(line) for line in target.read_bytes().splitlines()]
+        remove_candidates(candidates)
+        row = {"hunt": f"Q{number:02d}", "matches": len(want), "candidates": result.candidates,
+               "spark_s": spark_s, "same_records": got == want}
+        rows.append(row)
+        _log(json.dumps(row))
+    out["check_all"] = rows
+    out["load_after"] = os.getloadavg()
+    print(json.dumps(out, indent=2) if args.json else
+          f"{sum(r['same_records'] for r in rows)}/{len(rows)} hunts give the local records on Spark "
+          f"({sum(r['matches'] for r in rows):,} matches; {out.get('events')} events)")
+    return 0 if all(r["same_records"] for r in rows) else 1
+
+
 async def _first_rows(path: str, started: float) -> float | None:
     """Seconds from ``started`` until the app, opened on ``path``, has drawn its first rows (Textual Pilot,
     the probe of scripts/bench.py)."""
@@ -75,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--pull-filter", help="the pull's filter (default: an eventName holding about 1%% of events)")
     p.add_argument("--pull-only", action="store_true", help="skip the hunts (and the local ingest with --pull-filter)")
+    p.add_argument("--check-all", action="store_true",
+                   help="instead of timing: every one of the 28 hunts on Spark (its table persisted) against the "
+                        "local engine, records compared in order")
     args = p.parse_args(argv)
 
     import orjson
@@ -107,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     prepared = remote_spark.inputs([args.tree], first.partitions)
     remote_spark.register(spark, prepared.uris, first.table)
     out["spark_files"] = len(prepared.uris)
+
+    if args.check_all:
+        return _check_all(out, local, spark, prepared, all_hunts, args)
 
     for name, text in ([] if args.pull_only else chosen):
         _log(f"{name}: local")
