@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--pull-filter", help="the pull's filter (default: an eventName holding about 1%% of events)")
     p.add_argument("--pull-only", action="store_true", help="skip the hunts (and the local ingest with --pull-filter)")
+    p.add_argument("--cache", action="store_true", help="let the local DuckDB engine reuse/write its on-disk cache")
     p.add_argument("--check-all", action="store_true",
                    help="instead of timing: every one of the 28 hunts on Spark (its table persisted) against the "
                         "local engine, records compared in order")
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.pull_only and args.pull_filter):
         _log("local: duckdb ingest")
         start = time.perf_counter()
-        local = Session(make_backend("duckdb", cache=False))
+        local = Session(make_backend("duckdb", cache=args.cache))
         for _ in local.load([args.tree]):
             pass
         out["local_ingest_s"] = time.perf_counter() - start
