@@ -241,3 +241,24 @@ def test_the_app_opens_on_the_pulled_file(monkeypatch, tmp_path):
     assert seen == {"where": '.eventName == "X"', "sources": ["SOURCE"], "paths": [str(pulled)],
                     "backend": seen["backend"]}
     assert "Memory" in seen["backend"] or "Store" in seen["backend"]
+
+
+@pytest.mark.parametrize("content, shape", [
+    ('{"Records":[{"eventVersion":"1.08"}]}', "records"),
+    ('{\n  "Records": [\n {"eventVersion": "1.08"}]}', "records"),
+    ('[{"eventVersion":"1.08"}]', "array"),
+    ('{"eventVersion":"1.08"}\n{"eventVersion":"1.09"}\n', "lines"),
+    ('{"Records":[]}\n{"Records":[]}\n', "several"),
+    ('{"Events":[{"CloudTrailEvent":"{}"}]}', "envelope"),
+    ('{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{}}', "envelope"),
+    ('{"file":"x","test":1}\n', "not a CloudTrail record"),
+    ('{"awsAccountId":"1","digestStartTime":"x"}', "digest"),
+    ('hello', "not JSON"),
+])
+def test_the_remote_reader_takes_only_shapes_it_reads_like_the_loader(tmp_path, content, shape):
+    from trailtui.engine.remote.spark import file_shape
+
+    path = tmp_path / "input.json"
+    path.write_text(content, encoding="utf-8")
+    got = file_shape(str(path))
+    assert got == shape if shape in ("records", "array", "lines", "digest") else shape in got

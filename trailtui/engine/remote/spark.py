@@ -118,6 +118,9 @@ def file_shape(path: str) -> str:
             return "digest"
         return "a single JSON document that is not {\"Records\": [...]} (not read remotely)"
     if isinstance(value, dict) and "Records" in value:
+        rest = text.split(b"\n", 1)[1].strip() if b"\n" in text else b""
+        if rest:
+            return "several Records documents in one file (not read remotely)"
         return "records"
     if isinstance(value, dict) and ("digestStartTime" in value or "digestS3Object" in value):
         return "digest"
