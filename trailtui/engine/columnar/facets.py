@@ -47,7 +47,8 @@ def rows_from(backend: Any, rows: Sequence[int]) -> Iterator[tuple[Any, str]]:
             column = pa.array(rows, pa.uint32())
         con.register("trailtui_facet_rows", pa.table({"row": column}))
         try:
-            yield con, "events e SEMI JOIN trailtui_facet_rows w ON e.row = w.row WHERE true"
+            # An inner join (the rows are distinct) measured ~2x faster than a SEMI JOIN here.
+            yield con, "events e JOIN trailtui_facet_rows w ON e.row = w.row WHERE true"
         finally:
             con.unregister("trailtui_facet_rows")
 
