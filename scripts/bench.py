@@ -526,16 +526,16 @@ def question_list(store: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     # Issue #15: the picture of a view once its rows are known (the view is computed before timing).
     failures = 'select(.errorCode != null)'
     q += [
-        {"name": "facets: all 8, every event", "group": "facets", "text": "", "summary": "facets"},
-        {"name": "facets: all 8, S3 events", "group": "facets", "text": 'select(.eventSource == "s3.amazonaws.com")',
+        {"name": "facets: all 8, every event", "group": "facets", "view": "", "summary": "facets"},
+        {"name": "facets: all 8, S3 events", "group": "facets", "view": 'select(.eventSource == "s3.amazonaws.com")',
          "summary": "facets"},
-        {"name": "facets: all 8, failed calls", "group": "facets", "text": failures, "summary": "facets"},
-        {"name": "timeline: every event, 150 buckets", "group": "timeline", "text": "", "summary": "timeline"},
+        {"name": "facets: all 8, failed calls", "group": "facets", "view": failures, "summary": "facets"},
+        {"name": "timeline: every event, 150 buckets", "group": "timeline", "view": "", "summary": "timeline"},
         {"name": "timeline: S3 events, 150 buckets", "group": "timeline",
-         "text": 'select(.eventSource == "s3.amazonaws.com")', "summary": "timeline"},
-        {"name": "find-next: AccessDenied from mid-view", "group": "find", "text": "", "summary": "find",
+         "view": 'select(.eventSource == "s3.amazonaws.com")', "summary": "timeline"},
+        {"name": "find-next: AccessDenied from mid-view", "group": "find", "view": "", "summary": "find",
          "needle": "AccessDenied"},
-        {"name": "find-next: the pivot IP from mid-view", "group": "find", "text": "", "summary": "find",
+        {"name": "find-next: the pivot IP from mid-view", "group": "find", "view": "", "summary": "find",
          "needle": ip.split(":", 1)[-1].split("@", 1)[0] if ip else "AttachUserPolicy"},
     ]
     for number, hunt in enumerate(_hunts(), 1):
@@ -601,7 +601,7 @@ def time_question(store: Any, q: dict[str, Any], repeat: int) -> dict[str, Any]:
         from trailtui.engine import facets, timeline
         from trailtui.engine.find import find_row
 
-        view = Session(store).view(q["text"], sort=Sort())
+        view = Session(store).view(q["view"], sort=Sort())
         kind = q["summary"]
         fields = [facets.FACET_FIELDS[name] for name in facets.DEFAULT_FACETS]
 

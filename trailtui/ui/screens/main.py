@@ -553,6 +553,10 @@ class MainScreen(Screen):
 
     def _has_rows(self, what: str) -> bool:
         """True when the view has rows; else tell the user why ``what`` does nothing."""
+        if self.aggregate is not None:
+            self.notify(f"Nothing to {what}: the filter is an aggregate (its result is not events)",
+                        severity="warning", timeout=4, markup=False)
+            return False
         if self.is_mounted and self.query_one(EventTable).row_count > 0:
             return True
         reason = "no events are loaded" if not len(self.session) else "the view is empty (no event matches the filter)"
