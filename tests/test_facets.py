@@ -242,3 +242,22 @@ def test_incident_burst_shows_in_the_incident_timeline(sample_session: Session) 
     assert "2024-12-01T13:10:00Z" <= first <= "2024-12-01T13:12:00Z"
     assert "2024-12-01T13:33:00Z" <= last <= "2024-12-01T13:35:00Z"
     assert hist.total == len(view)
+
+
+# -- find ------------------------------------------------------------------------------------------------
+
+
+def test_find_row_goes_forward_and_back_and_wraps(sample_session: Session) -> None:
+    from trailtui.engine.columns import screen_columns
+    from trailtui.engine.find import find_row
+
+    view = sample_session.view("", defaults=screen_columns())
+    texts = [" ".join(view.cells(p)).casefold() for p in range(len(view))]
+    hits = [p for p, text in enumerate(texts) if "mcskidy" in text]
+    assert len(hits) > 3
+    middle = hits[len(hits) // 2]
+    assert find_row(view, "McSkidy", middle + 1) == (hits[len(hits) // 2 + 1], False)
+    assert find_row(view, "mcskidy", middle - 1, -1) == (hits[len(hits) // 2 - 1], False)
+    assert find_row(view, "mcskidy", hits[-1] + 1) == (hits[0], True)
+    assert find_row(view, "no such text anywhere", 0) == (None, True)
+    assert find_row(view, "mcskidy", 0, cancelled=lambda: True)[0] is None

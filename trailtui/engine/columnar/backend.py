@@ -738,6 +738,12 @@ class ColumnarBackend:
 
         return path_counts_json(self, keys, rows)
 
+    def rows_containing(self, fields: Sequence[str], text: str, rows: Sequence[int]) -> Any:
+        """The rows among ``rows`` whose display ``fields`` contain ``text`` (case-insensitive), as Arrow."""
+        from .facets import rows_containing
+
+        return rows_containing(self, fields, text, rows)
+
     def time_seconds(self, lo: int, hi: int) -> tuple:
         """Rows ``lo`` to ``hi``: each one's counted second (an Arrow int64 array, null when untimed) and
         whether it failed (an Arrow boolean array)."""

@@ -47,7 +47,8 @@ def rows_from(backend: Any, rows: Sequence[int]) -> Iterator[tuple[Any, str]]:
             column = pa.array(rows, pa.uint32())
         con.register("trailtui_facet_rows", pa.table({"row": column}))
         try:
-            yield con, "events e SEMI JOIN trailtui_facet_rows w ON e.row = w.row WHERE true"
+            # An inner join (the rows are distinct) measured ~2x faster than a SEMI JOIN here.
+            yield con, "events e JOIN trailtui_facet_rows w ON e.row = w.row WHERE true"
         finally:
             con.unregister("trailtui_facet_rows")
 
@@ -98,3 +99,16 @@ def time_seconds(backend: Any, lo: int, hi: int) -> tuple[pa.Array, pa.Array]:
             f"SELECT CASE WHEN {_TIMED} THEN {_SECOND} END AS s, {_FAILED} AS failed FROM events e"
             f" WHERE e.row >= {int(lo)} AND e.row < {int(hi)} ORDER BY e.row").to_arrow_table()
     return table.column(0).combine_chunks(), table.column(1).combine_chunks()
+
+
+def rows_containing(backend: Any, fields: Sequence[str], text: str, rows: Sequence[int]) -> pa.Array:
+    """The rows among ``rows`` where any of the display ``fields`` contains ``text`` (lower-cased both sides),
+    as an Arrow array of row numbers (in no particular order)."""
+    if not fields or not len(rows):
+        return pa.array([], pa.uint32())
+    columns = list(dict.fromkeys(DISPLAY_COLUMNS[f] for f in fields))
+    condition = " OR ".join(f"contains(lower(e.{c}), $needle)" for c in columns)
+    with rows_from(backend, rows) as (con, source):
+        table = con.sql(f"SELECT CAST(e.row AS UINTEGER) AS row FROM {source} AND ({condition})",
+                        params={"needle": text.lower()}).to_arrow_table()
+    return table.column(0).combine_chunks()

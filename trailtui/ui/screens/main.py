@@ -88,9 +88,6 @@ AGGREGATE_ROWS = 10000
 WIDE_FACETS = 120
 """From this many columns the facets pane sits beside the table; below, it covers it (an overlay)."""
 
-FIND_CHUNKS = (256, 2048, 16384)
-"""Rows a find scans per step, growing: the next match is usually close, a far one costs a few big steps."""
-
 STALE_AFTER = 0.25
 """Seconds a filter runs before the rows on screen are marked as the previous filter's."""
 
@@ -560,6 +557,10 @@ class MainScreen(EvidenceActions, Screen):
 
     def _has_rows(self, what: str) -> bool:
         """True when the view has rows; else tell the user why ``what`` does nothing."""
+        if self.aggregate is not None:
+            self.notify(f"Nothing to {what}: the filter is an aggregate (its result is not events)",
+                        severity="warning", timeout=4, markup=False)
+            return False
         if self.is_mounted and self.query_one(EventTable).row_count > 0:
             return True
         reason = "no events are loaded" if not len(self.session) else "the view is empty (no event matches the filter)"
@@ -806,36 +807,10 @@ class MainScreen(EvidenceActions, Screen):
 
     @work(thread=True, exclusive=True, group="find", exit_on_error=False, description="Finding")
     def _find_worker(self, view: View, text: str, start: int, direction: int) -> None:
-        from ...engine.columns import cell_text
+        from ...engine.find import find_row
 
         worker = get_current_worker()
-        needle = text.casefold()
-        count = len(view)
-        session = self.session
-
-        def scan(positions: range) -> Optional[int]:
-            chunk_index = 0
-            index = 0
-            while index < len(positions):
-                if worker.is_cancelled:
-                    return None
-                size = FIND_CHUNKS[min(chunk_index, len(FIND_CHUNKS) - 1)]
-                chunk = positions[index : index + size]
-                rows = [view.rows[p] for p in chunk]
-                for pos, cells in zip(chunk, session.cell_values(rows, view.columns, view.query)):
-                    if any(needle in cell_text(value).casefold() for value in cells):
-                        return pos
-                index += size
-                chunk_index += 1
-            return None
-
-        start = min(max(start, 0), count - 1) if count else 0
-        first = range(start, count) if direction > 0 else range(start, -1, -1)
-        found = scan(first)
-        wrapped = False
-        if found is None and not worker.is_cancelled:
-            wrapped = True
-            found = scan(range(0, start) if direction > 0 else range(count - 1, start, -1))
+        found, wrapped = find_row(view, text, start, direction, cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             self.post_message(FindDone(view, text, found, wrapped))
 

@@ -70,6 +70,7 @@ class FacetsPane(Vertical, can_focus=False):
         self.ascending = False
         self._choices: dict[str, tuple[FacetField, Any]] = {}
         self.computing = False
+        self._elapsed = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static("Facets", id="facets-title", markup=False)
@@ -128,7 +129,7 @@ class FacetsPane(Vertical, can_focus=False):
         text = f"Facets · {total:,} events · {order}"
         if self.computing:
             text += " · computing…"
-        elif getattr(self, "_elapsed", 0.0):
+        elif self._elapsed:
             text += f" · {self._elapsed:,.0f} ms"
         self.query_one("#facets-title", Static).update(text)
 
@@ -170,8 +171,8 @@ class FacetsPane(Vertical, can_focus=False):
 
     def action_flip_order(self) -> None:
         self.ascending = not self.ascending
-        self.show(self.facets, getattr(self, "_elapsed", 0.0))
+        self.show(self.facets, self._elapsed)
 
     def on_resize(self) -> None:
         if self.facets:
-            self.show(self.facets, getattr(self, "_elapsed", 0.0))
+            self.show(self.facets, self._elapsed)
