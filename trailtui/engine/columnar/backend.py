@@ -35,6 +35,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import jsonvalues
 from ..model import DigestSkipped, Problem, Progress, Source, SourceDone, StoredBatch
 from . import cache as cachefs
 from . import pathvalues
@@ -615,8 +616,7 @@ class ColumnarBackend:
         found = con.execute(f"SELECT row, raw FROM trailtui_slice WHERE {pathvalues.INEXACT}").fetchall()
         if not found:
             return events, False
-        loads = orjson.loads
-        fixes = {row: pathvalues.python_values(_loads(loads, raw.encode())) for row, raw in found}
+        fixes = {row: pathvalues.python_values(jsonvalues.loads(raw)) for row, raw in found}
         position = {row: j for j, row in enumerate(events["row"].to_pylist())}
         n = events.num_rows
         flags = [False] * n
