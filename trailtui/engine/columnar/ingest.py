@@ -217,16 +217,18 @@ def _send(out: Any, message: Any) -> None:
     out.flush()
 
 
-def _read_exactly(stream: Any, size: int) -> bytes:
-    """``size`` bytes from a (possibly unbuffered) stream; EOFError when it ends first."""
-    parts = []
-    while size:
-        chunk = stream.read(size)
-        if not chunk:
+def _read_exactly(stream: Any, size: int) -> bytearray:
+    """``size`` bytes from a (possibly unbuffered) stream, read in place into one buffer (messages carry
+    megabytes of rows: no chunk list, no join); EOFError when it ends first."""
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = stream.readinto(view[got:])
+        if not n:
             raise EOFError
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)
+        got += n
+    return buf
 
 
 def _recv(stream: Any) -> Any:
