@@ -35,8 +35,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import jsonvalues
 from ..model import DigestSkipped, Problem, Progress, Source, SourceDone, StoredBatch
 from . import cache as cachefs
+from . import pathvalues
 from .ingest import LOCAL_FIRST_MAX, InputSlot, WorkerPool, encode_input, read_ipc, worker_count
 from .schema import DISPLAY_COLUMNS, PATH_COLUMNS, SCHEMA_VERSION, create_statements
 
@@ -51,9 +53,9 @@ ROW_GROUP = 122880
 """DuckDB's row group: an insert of at least this many rows is written straight to the database file;
 smaller ones go through the write-ahead log and are written again at each checkpoint (measured: ~10x
 the cost per row)."""
-EVENT_COLUMNS = ["row", "raw", *DISPLAY_COLUMNS.values(), *PATH_COLUMNS.values(), "is_object", "src", "position",
-                 "location", "partial"]
-_EVENT_SELECT = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
+SHIPPED_COLUMNS = ["row", "raw", *DISPLAY_COLUMNS.values(), "is_object", "src", "position", "location", "partial"]
+"""``events`` columns that arrive from the workers; the ``v_`` columns are computed at insert (``pathvalues``)."""
+_INSERT_COLUMNS = ", ".join(f'"{c}"' for c in [*SHIPPED_COLUMNS, *pathvalues.NAMES])
 _DISPLAY_SELECT = ", ".join(DISPLAY_COLUMNS.values())
 
 
@@ -149,6 +151,8 @@ class ColumnarBackend:
         self._flush_rows = 0
         self._flush_bytes = _size_bytes(memory_limit()) // 2
         """Insert before the staged rows' Arrow size reaches this: an insert's rows must fit in DuckDB's memory."""
+        self._insert_rows = 1 << 62
+        """Most rows per INSERT statement (lowered when DuckDB runs out of memory, see ``_insert``)."""
         self.cache_path: Optional[Path] = None
         """The finished cache database in use, if any."""
 
@@ -490,7 +494,7 @@ class ColumnarBackend:
         self._next_row = first + kept
         self._pending.append((events, keys, envs))
         self._pending_rows += kept
-        self._pending_bytes += events.nbytes
+        self._pending_bytes += 2 * events.nbytes  # the v_ columns computed at insert hold about raw's size again
 
     def _duplicate_positions(self, events: pa.Table) -> list[int]:
         """Positions in ``events`` that exactly duplicate a stored row or an earlier row of ``events``."""
@@ -552,14 +556,9 @@ class ColumnarBackend:
         con.register("trailtui_events", events)
         con.register("trailtui_keys", keys)
         con.register("trailtui_envs", envs)
+        names = ["trailtui_events", "trailtui_keys", "trailtui_envs"]
         try:
-            con.execute("BEGIN")
-            con.execute(f"INSERT INTO events ({_EVENT_SELECT}) SELECT {_EVENT_SELECT} FROM trailtui_events")
-            if keys.num_rows:
-                con.execute("INSERT INTO keys SELECT kind, key, row FROM trailtui_keys")
-            if envs.num_rows:
-                con.execute("INSERT INTO envelopes SELECT row, envelope FROM trailtui_envs")
-            con.execute("COMMIT")
+            self._insert(con, events, keys.num_rows > 0, envs.num_rows > 0, names)
         except Exception:
             try:
                 con.execute("ROLLBACK")
@@ -570,13 +569,66 @@ class ColumnarBackend:
             self._pending_rows = 0
             raise
         finally:
-            for name in ("trailtui_events", "trailtui_keys", "trailtui_envs"):
+            for name in names:
                 con.unregister(name)
         self._pending = []
         self._pending_rows = self._pending_bytes = 0
         self._count = self._next_row
         # The first rows show at once; later inserts double in size up to a row group.
         self._flush_rows = min(ROW_GROUP, max(4096, 2 * self._count))
+
+    def _insert(self, con: Any, events: pa.Table, keys: bool, envs: bool, names: list[str]) -> None:
+        """One transaction inserting ``events`` (their ``v_`` columns computed by DuckDB, see ``_fix_inexact``)
+        and the registered keys and envelopes. DuckDB's JSON functions take memory per row of a vector: under
+        a small memory cap the work is retried in slices a quarter the size (remembered for later inserts)."""
+        import duckdb
+
+        names.append("trailtui_slice")
+        while True:
+            size = min(self._insert_rows, events.num_rows) or 1
+            try:
+                con.execute("BEGIN")
+                for start in range(0, events.num_rows, size):
+                    con.register("trailtui_slice", events.slice(start, size))
+                    table, fixed = self._fix_inexact(con, events.slice(start, size))
+                    if fixed:
+                        con.register("trailtui_slice", table)
+                    con.execute(f"INSERT INTO events ({_INSERT_COLUMNS}) "
+                                + pathvalues.insert_select("trailtui_slice", SHIPPED_COLUMNS, fixed=fixed))
+                if keys:
+                    con.execute("INSERT INTO keys SELECT kind, key, row FROM trailtui_keys")
+                if envs:
+                    con.execute("INSERT INTO envelopes SELECT row, envelope FROM trailtui_envs")
+                con.execute("COMMIT")
+                return
+            except duckdb.OutOfMemoryException:
+                con.execute("ROLLBACK")
+                if size <= 64:
+                    raise
+                self._insert_rows = max(64, size // 4)
+
+    @staticmethod
+    def _fix_inexact(con: Any, events: pa.Table) -> tuple[pa.Table, bool]:
+        """The rows to insert (``events``, registered as ``trailtui_slice``), and whether they carry fixes: when
+        DuckDB's JSON text of some records differs from ``raw`` (``pathvalues.INEXACT``: rare number spellings,
+        control characters), a ``fix`` flag and ``fix_<v_ column>`` columns holding those rows' ``v_`` values
+        as Python encodes them."""
+        found = con.execute(f"SELECT row, raw FROM trailtui_slice WHERE {pathvalues.INEXACT}").fetchall()
+        if not found:
+            return events, False
+        fixes = {row: pathvalues.python_values(jsonvalues.loads(raw)) for row, raw in found}
+        position = {row: j for j, row in enumerate(events["row"].to_pylist())}
+        n = events.num_rows
+        flags = [False] * n
+        for row in fixes:
+            flags[position[row]] = True
+        fixed = events.append_column("fix", pa.array(flags, pa.bool_()))
+        for i, name in enumerate(pathvalues.NAMES):
+            values: list[Optional[bytes]] = [None] * n
+            for row, cells in fixes.items():
+                values[position[row]] = cells[i]
+            fixed = fixed.append_column(f"fix_{name}", pa.array(values, pa.binary()).view(pa.string()))
+        return fixed, True
 
     def _flush_batch(self) -> Iterator[Any]:
         """Insert staged rows and announce every row not announced yet (a dedupe lookup may have inserted)."""

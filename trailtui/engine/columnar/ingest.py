@@ -13,9 +13,10 @@ ahead of the one it consumes, which bounds the buffered messages.
 
 Stdin (``-``) is read in the parent's process at its turn (a pipe cannot be handed to a worker).
 
-Encoding (:func:`encode_batch`) fills ``schema.py``'s columns exactly: ``raw`` is the in-memory store's
-bytes, ``d_*`` is ``identity.extract_row``, ``v_*`` is the JSON text of what jq's path yields (SQL NULL where
-jq raises), ``keys`` holds the multi-valued derived keys, ``envelopes`` the wrapper facts.
+Encoding (:class:`Encoder`) fills the columns that need Python: ``raw`` is the in-memory store's bytes,
+``d_*`` is ``identity.extract_row``, ``keys`` holds the multi-valued derived keys, ``envelopes`` the wrapper
+facts. The ``v_*`` path columns are computed by DuckDB from ``raw`` when the parent inserts
+(``pathvalues.py``): per-event Python work stays in the workers and is kept to what only Python can do.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ import pyarrow as pa
 
 from .. import identity
 from ..model import Problem, Progress, RecordBatch, Source, SourceDone
-from ..store import _MISSING, MULTI_INDEXES, _dumps_exact, walk
-from .schema import DISPLAY_COLUMNS, PATH_COLUMNS
+from ..store import MULTI_INDEXES, _dumps_exact
+from .schema import DISPLAY_COLUMNS
 
 LOCAL_FIRST_MAX = 4 << 20
 """The first input is read in the parent when it is at most this big (and more inputs follow)."""
@@ -49,20 +50,6 @@ POLL_SECONDS = 0.05
 """How often the parent wakes to poll ``cancelled()`` while it waits for workers."""
 
 _DISPLAY_NAMES = list(DISPLAY_COLUMNS.values())
-_PATH_NAMES = list(PATH_COLUMNS.values())
-_TOP = [(path[0], name) for path, name in PATH_COLUMNS.items() if len(path) == 1]
-_NESTED = [(path, name) for path, name in PATH_COLUMNS.items() if len(path) > 1]
-_NULL = b"null"
-
-
-def _group_nested() -> list[tuple[str, list[tuple[tuple[str, ...], str]]]]:
-    groups: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for path, name in _NESTED:
-        groups.setdefault(path[0], []).append((path[1:], name))
-    return list(groups.items())
-
-
-_NESTED_GROUPS = _group_nested()
 
 
 # ------------------------------------------------------------------------------------------ encoding
@@ -78,7 +65,6 @@ class Encoder:
     def reset(self) -> None:
         self.raw: list[bytes] = []
         self.display: list[list[str]] = [[] for _ in _DISPLAY_NAMES]
-        self.values: dict[str, list[Optional[bytes]]] = {name: [] for name in _PATH_NAMES}
         self.is_object: list[bool] = []
         self.srcl: list[int] = []
         self.position: list[int] = []
@@ -103,19 +89,16 @@ class Encoder:
         return index, True
 
     def add(self, batch: RecordBatch, srcl: int) -> None:
-        """Encode a loader batch. Hot: runs per event, so path walking is inlined (grouped by first key)."""
+        """Encode a loader batch. Hot: runs per event (the ``v_`` columns are DuckDB's work, see
+        ``pathvalues.py``)."""
         dumps = orjson.dumps
         extract = identity.extract_row
         display = self.display
-        values = self.values
         raws = self.raw
-        top = [(key, values[name]) for key, name in _TOP]
-        nested = [(first, [(rest, values[name]) for rest, name in subs]) for first, subs in _NESTED_GROUPS]
-        all_top = [column for _key, column in top]
-        all_nested = [column for _first, subs in nested for _rest, column in subs]
         multi = list(MULTI_INDEXES.items())
         envelopes = batch.envelopes
         is_object = self.is_object
+        key_kind, key_value, key_row = self.key_kind, self.key_value, self.key_row
         for i, record in enumerate(batch.records):
             local = len(raws)
             try:
@@ -124,46 +107,12 @@ class Encoder:
                 raws.append(_dumps_exact(dumps, record))
             for column, value in zip(display, extract(record)):
                 column.append(value)
-            if type(record) is dict:
-                is_object.append(True)
-                get = record.get
-                for key, column in top:
-                    value = get(key)
-                    if value is None:
-                        column.append(_NULL)
-                    elif type(value) is str:
-                        column.append(dumps(value))
-                    else:
-                        column.append(_dumps_exact(dumps, value))
-                for first, subs in nested:
-                    sub = get(first)
-                    if type(sub) is dict:
-                        for rest, column in subs:
-                            value = sub.get(rest[0]) if len(rest) == 1 else walk(sub, rest)
-                            if value is None:
-                                column.append(_NULL)
-                            elif value is _MISSING:
-                                column.append(None)
-                            elif type(value) is str:
-                                column.append(dumps(value))
-                            else:
-                                column.append(_dumps_exact(dumps, value))
-                    else:
-                        cell = _NULL if sub is None else None
-                        for _rest, column in subs:
-                            column.append(cell)
-            else:
-                is_object.append(False)
-                cell = _NULL if record is None else None  # jq: null.a is null; a number/string/array raises
-                for column in all_top:
-                    column.append(cell)
-                for column in all_nested:
-                    column.append(cell)
+            is_object.append(type(record) is dict)
             for kind, fn in multi:
                 for key in fn(record):
-                    self.key_kind.append(kind)
-                    self.key_value.append(key)
-                    self.key_row.append(local)
+                    key_kind.append(kind)
+                    key_value.append(key)
+                    key_row.append(local)
             if envelopes is not None and envelopes[i]:
                 self.env_row.append(local)
                 self.env_json.append(_dumps_exact(dumps, envelopes[i]))
@@ -182,8 +131,6 @@ class Encoder:
         }
         for name, column in zip(_DISPLAY_NAMES, self.display):
             columns[name] = pa.array(column, pa.string())
-        for name in _PATH_NAMES:
-            columns[name] = _json(self.values[name])
         columns["is_object"] = pa.array(self.is_object, pa.bool_())
         columns["srcl"] = pa.array(self.srcl, pa.uint32())
         columns["position"] = pa.array(self.position, pa.uint32())
@@ -270,16 +217,18 @@ def _send(out: Any, message: Any) -> None:
     out.flush()
 
 
-def _read_exactly(stream: Any, size: int) -> bytes:
-    """``size`` bytes from a (possibly unbuffered) stream; EOFError when it ends first."""
-    parts = []
-    while size:
-        chunk = stream.read(size)
-        if not chunk:
+def _read_exactly(stream: Any, size: int) -> bytearray:
+    """``size`` bytes from a (possibly unbuffered) stream, read in place into one buffer (messages carry
+    megabytes of rows: no chunk list, no join); EOFError when it ends first."""
+    buf = bytearray(size)
+    view = memoryview(buf)
+    got = 0
+    while got < size:
+        n = stream.readinto(view[got:])
+        if not n:
             raise EOFError
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)
+        got += n
+    return buf
 
 
 def _recv(stream: Any) -> Any:

@@ -5,7 +5,9 @@ compiler (which reads them).
 
 * ``raw VARCHAR`` — the record's compact JSON text, byte for byte what the in-memory store keeps
   (``orjson.dumps`` of the parsed record; the stdlib fallback for integers beyond 64 bits): key order,
-  every key, Unicode unescaped. The detail view, exports and the jq fallback read it.
+  every key, Unicode unescaped. The detail view, exports and the jq fallback read it. Stored with zstd:
+  DuckDB's default analysis of long strings (FSST) costs ~20 µs per record at insert; zstd writes ~5x
+  faster and ~6x smaller, for ~20 % slower scans.
 * ``d_<field>`` VARCHAR for each of ``identity.ROW_FIELDS`` — exactly ``identity.extract_row``'s strings
   ("" where absent). ``d_actor_key``/``d_ip_key`` are rules R1/R5 (the prelude's ``actor_key``/``ip_key``,
   "" where those give null).
@@ -31,8 +33,8 @@ from __future__ import annotations
 
 from ..identity import MULTI_KEYS, ROW_FIELDS
 
-SCHEMA_VERSION = 1
-"""Bump when a table's meaning changes: cached databases of another version are rebuilt."""
+SCHEMA_VERSION = 2
+"""2: ``raw`` zstd-compressed, ``v_`` columns computed by DuckDB (``pathvalues.py``). Bump when a table's meaning changes: cached databases of another version are rebuilt."""
 
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "eventVersion",
@@ -112,7 +114,7 @@ def create_statements() -> list[str]:
         "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
         "CREATE TABLE sources (id UINTEGER, path VARCHAR, shape VARCHAR, compressed BOOLEAN, size UBIGINT,"
         " meta JSON, events UBIGINT, skipped UBIGINT)",
-        f"CREATE TABLE events (row UBIGINT, raw VARCHAR, {display}, {values}, is_object BOOLEAN,"
+        f"CREATE TABLE events (row UBIGINT, raw VARCHAR USING COMPRESSION zstd, {display}, {values}, is_object BOOLEAN,"
         " src UINTEGER, position UINTEGER, location VARCHAR, partial BOOLEAN)",
         "CREATE TABLE keys (kind VARCHAR, key VARCHAR, row UBIGINT)",
         "CREATE TABLE envelopes (row UBIGINT, envelope JSON)",
