@@ -151,8 +151,11 @@ class ColumnarBackend:
         self._flush_rows = 0
         self._flush_bytes = _size_bytes(memory_limit()) // 2
         """Insert before the staged rows' Arrow size reaches this: an insert's rows must fit in DuckDB's memory."""
-        self._insert_rows = 1 << 62
-        """Most rows per INSERT statement (lowered when DuckDB runs out of memory, see ``_insert``)."""
+        self._insert_rows = max(256, _size_bytes(memory_limit()) // (16 << 10))
+        """Most rows per INSERT statement: one row per 16 KB of DuckDB's cap from the start (65,536 at 1 GB),
+        lowered further when DuckDB runs out of memory (see ``_insert``). Starting small matters: under a tiny
+        cap an out-of-memory error can arrive as a fatal one that invalidates the database, with nothing left to
+        retry on (seen at 40 MB under a loaded machine)."""
         self.cache_path: Optional[Path] = None
         """The finished cache database in use, if any."""
 
@@ -163,8 +166,16 @@ class ColumnarBackend:
 
         spill = self._tmp / "spill"
         spill.mkdir(exist_ok=True)
-        config = {"threads": "2", "memory_limit": memory_limit(), "temp_directory": str(spill),
+        # DuckDB's JSON functions hold a buffer of ~16 MB per thread: under a cap of a few hundred MB one thread
+        # leaves the rest of the cap to the data.
+        small = _size_bytes(memory_limit()) < (256 << 20)
+        config = {"threads": "1" if small else "2", "memory_limit": memory_limit(), "temp_directory": str(spill),
                   "preserve_insertion_order": "true"}
+        if small and not read_only:
+            # An automatic checkpoint at a COMMIT must pin blocks while the insert's buffers are still held;
+            # under a tiny cap that fails as a fatal error that invalidates the database. The load's own
+            # CHECKPOINT at the end runs with nothing else held.
+            config["checkpoint_threshold"] = "16GB"
         con = duckdb.connect(str(path), read_only=read_only, config=config)
         _quiet(con)
         return con
