@@ -753,7 +753,11 @@ def parse(src: str) -> A.Node:
             raise JqSyntaxError("program too deeply nested", 0, src) from None
 
 
-RUNTIME_RECURSION_LIMIT = 20000
+RUNTIME_RECURSION_LIMIT = 12000
+"""Deep enough for jq's 10,000-level JSON values; deeper recursion re-runs in a thread with a 1 GB stack
+(``program._run_deep``). Measured: a recursive jq function reaching this limit uses ~4.5 MB of C stack at
+12,000 and 6-8 MB at 20,000, which overflowed the main thread's 8 MB now and then (a crashed test worker)
+when the caller already sat deep in the stack."""
 _COMPILE_RECURSION_LIMIT = 100000
 
 
