@@ -101,8 +101,11 @@ class Outcome:
     detail: str = ""
 
 
-def run_case(case: Case, timeout: float = 5.0) -> Outcome:
-    """Run one case; ``status`` is pass, fail, unsupported (clean JqUnsupported) or skip (modules)."""
+def run_case(case: Case, timeout: float = 60.0) -> Outcome:
+    """Run one case; ``status`` is pass, fail, unsupported (clean JqUnsupported) or skip (modules).
+
+    The time limit is generous for the reason given in ``jqpeers.run_trailtui``: an alarm that interrupts a
+    run inside jq's deep-recursion thread leaves that thread running with the recursion limit raised."""
     if case.is_module:
         return Outcome("skip", "module test")
     if case.fail:
