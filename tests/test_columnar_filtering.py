@@ -319,9 +319,12 @@ SORTS = ["[.eventTime, .eventName]", "[.userIdentity.type, .a]", "select(.a != n
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(records, min_size=1, max_size=10), st.sampled_from(SORTS), st.integers(0, 2), st.booleans())
-def test_projection_sort_in_sql_equals_python(recs: list[Any], text: str, index: int, descending: bool) -> None:
-    """Where SQL orders rows by a projected cell, it is the session's stable Python order of jq sort keys."""
+@given(st.lists(records, min_size=1, max_size=10), st.sampled_from(SORTS), st.integers(0, 2), st.booleans(),
+       st.sampled_from(["all", "reversed", "every other"]))
+def test_projection_sort_in_sql_equals_python(recs: list[Any], text: str, index: int, descending: bool,
+                                              given_rows: str) -> None:
+    """Where SQL orders rows by a projected cell, it is the session's stable Python order of jq sort keys,
+    whichever rows it is given (all of them in order, in reverse, a subset)."""
     from trailtui.engine.columnar.sorting import order_projection
     from trailtui.engine.query import cells_of
     from trailtui.engine.sortkey import sort_key
@@ -330,7 +333,8 @@ def test_projection_sort_in_sql_equals_python(recs: list[Any], text: str, index:
     backend = build(store)
     try:
         query = compile_query(text)
-        rows = list(range(len(store)))[::-1] if descending else list(range(len(store)))
+        rows = {"all": list(range(len(store))), "reversed": list(range(len(store)))[::-1],
+                "every other": list(range(0, len(store), 2))}[given_rows]
         got = order_projection(backend, rows, query, index, descending)
         if got is None:
             return

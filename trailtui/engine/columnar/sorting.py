@@ -63,15 +63,23 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
     except jqsql.Untranslatable:
         return None
     direction = "DESC" if descending else "ASC"
+    span = _as_span(rows, len(backend))
     cur = backend.con.cursor()
     try:
-        cur.register("_sort_rows", pa.table({"row": pa.array(rows, pa.uint64()),
-                                             "pos": pa.array(range(len(rows)), pa.uint32())}))
-        scope = "row IN (SELECT row FROM _sort_rows)"
-        for other in others:
-            raises = cur.sql(
-                f"WITH _c AS MATERIALIZED ({other.relation(scope, 'row')}) "
-                f"SELECT coalesce(bool_or(coalesce(_unsure OR _cond IS NULL, TRUE)), FALSE) FROM _c").fetchall()[0][0]
+        if span is not None:
+            # Every row of a contiguous span: a range predicate, and load order is the row number itself.
+            scope, join, tiebreak = f"row >= {span.start} AND row < {span.stop}", "", "_c.row"
+        else:
+            cur.register("_sort_rows", pa.table({"row": pa.array(rows, pa.uint64()),
+                                                 "pos": pa.array(range(len(rows)), pa.uint32())}))
+            scope = "row IN (SELECT row FROM _sort_rows)"
+            join, tiebreak = " JOIN _sort_rows s ON s.row = _c.row", "s.pos"
+        if others:
+            # One scan for every other cell: does any of them raise (or is unsure) on a row in scope?
+            checks = " OR ".join(f"coalesce(_o{i}._unsure OR _o{i}._cond IS NULL, TRUE)" for i in range(len(others)))
+            ctes = ", ".join(f"_o{i} AS MATERIALIZED ({other.relation(scope, 'row')})" for i, other in enumerate(others))
+            joins = " ".join(f"JOIN _o{i} USING (row)" for i in range(1, len(others)))
+            raises = cur.sql(f"WITH {ctes} SELECT coalesce(bool_or({checks}), FALSE) FROM _o0 {joins}").fetchall()[0][0]
             if raises:
                 return None
         relation = columns.relation(scope, "row")
@@ -79,13 +87,26 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
         # substituting the layers back into the ORDER BY and the check.)
         table = cur.sql(
             f"WITH _c AS MATERIALIZED ({relation}) SELECT CAST(_c.row AS UINTEGER) AS row, coalesce(_unsure OR _cond IS NULL, TRUE) AS bad "
-            f"FROM _c JOIN _sort_rows s ON s.row = _c.row "
-            f"ORDER BY _cond {direction}, _num {direction}, _str {direction}, s.pos").to_arrow_table()
+            f"FROM _c{join} ORDER BY _cond {direction}, _num {direction}, _str {direction}, {tiebreak}").to_arrow_table()
     finally:
         cur.close()
     if table.num_rows != len(rows) or pc.any(table.column("bad")).as_py():
         return None
     return _uint_rows(table.column("row"))
+
+
+def _as_span(rows: Sequence[int], total: int) -> Optional[range]:
+    """``rows`` as a ``range`` when they are every row from one to another in order (the whole store, a
+    view without a selection), else None."""
+    if isinstance(rows, range):
+        return rows if rows.step == 1 else None
+    n = len(rows)
+    if not n or n != total or rows[0] != 0 or rows[-1] != n - 1:
+        return None
+    column = pa.array(rows, pa.int64())
+    if pc.all(pc.equal(pc.subtract(column.slice(1), column.slice(0, n - 1)), 1)).as_py():
+        return range(0, n)
+    return None
 
 
 __all__ = ["order_projection"]
