@@ -100,6 +100,8 @@ def main() -> int:
     parser.add_argument("--shapes", default="tree,jsonl,records")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument("--keep-cache", metavar="DIR", help="build the cache in DIR (XDG_CACHE_HOME) and keep it, "
+                        "to ask questions of it afterwards (e.g. the 10M run); default: a temporary directory")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -111,14 +113,15 @@ def main() -> int:
         path = str(Path(options.data) / SHAPE_PATHS[shape])
         loads, reopens = [], []
         for _ in range(options.repeat):
-            cache_home = tempfile.mkdtemp(prefix="trailtui-bench-cache-")
+            cache_home = options.keep_cache or tempfile.mkdtemp(prefix="trailtui-bench-cache-")
             env = dict(os.environ, XDG_CACHE_HOME=cache_home)
             load1 = os.getloadavg()[0]
             try:
                 loads.append({**run_child(["load", path], env), "loadavg": load1})
                 reopens.append({**run_child(["load", path], env), "loadavg": os.getloadavg()[0]})
             finally:
-                shutil.rmtree(cache_home, ignore_errors=True)  # a cached database: ~0.6 GB per million events
+                if not options.keep_cache:
+                    shutil.rmtree(cache_home, ignore_errors=True)  # a cached database: ~0.6 GB per million events
         for label, runs in (("load", loads), ("reopen", reopens)):
             ok = [r for r in runs if "seconds" in r]
             summary = {"shape": shape, "what": label, "runs": runs}

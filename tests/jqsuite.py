@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import math
-import signal
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional
 
 from trailtui.engine.jq import JqCompileError, JqRuntimeError, JqUnsupported, compile_program, dumps
 from trailtui.engine.jq.values import equal
+from timelimit import TimeLimitExceeded, time_limit
 
 MODULE_MARKERS = ("import ", "include ", "modulemeta", "get_search_list", "$__prog_args",
                   "get_prog_origin", "get_jq_origin")
@@ -91,10 +90,6 @@ def values_equal(a: Any, b: Any) -> bool:
     return equal(a, b)
 
 
-class _Timeout(Exception):
-    pass
-
-
 @dataclass
 class Outcome:
     status: str  # "pass", "fail", "unsupported", "skip"
@@ -129,29 +124,18 @@ def run_case(case: Case, timeout: float = 60.0) -> Outcome:
         return Outcome("fail", f"compile error: {e.reason}")
     outputs: List[Any] = []
     err: Optional[str] = None
-    use_alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise _Timeout()
-    old = None
-    if use_alarm:
-        old = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        for x in prog.run(inp):
-            outputs.append(x)
-            if len(outputs) > len(expected) + 5:
-                break
+        with time_limit(timeout):
+            for x in prog.run(inp):
+                outputs.append(x)
+                if len(outputs) > len(expected) + 5:
+                    break
     except JqRuntimeError as e:
         err = str(e)
-    except _Timeout:
+    except TimeLimitExceeded:
         return Outcome("fail", "timed out")
     except Exception as e:  # noqa: BLE001
         return Outcome("fail", f"crashed: {type(e).__name__}: {e}")
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
     try:
         if len(outputs) == len(expected) and all(values_equal(a, b) for a, b in zip(outputs, expected)):
             return Outcome("pass")

@@ -135,16 +135,9 @@ def to_markdown(report: Report) -> str:
         b = entry.bookmark
         heading = f"{b.event_time or 'no time'} {entry.event_name or ''} {entry.actor or ''}".strip()
         lines += ["", f"### {number}. {md_text(heading)}", ""]
-        lines.append(f"- Note: {md_text(b.note) if b.note else '(none)'}")
-        lines.append(f"- Tags: {', '.join(md_text(t) for t in b.tags) if b.tags else '(none)'}")
-        lines.append(f"- eventID: {md_code(b.ref.event_id) if b.ref.event_id else '(none)'}")
-        lines.append(f"- Event SHA-256 (canonical JSON): {md_code(b.ref.digest)}")
-        lines.append(f"- Bookmarked: {md_text(b.created)}")
-        if entry.row is None:
-            lines.append("- Provenance: **NOT FOUND in the inputs** (the file changed or is not loaded)")
-        else:
-            lines.append(f"- File: {md_code(entry.file)}")
-            lines.append(f"- Position: {md_code(entry.position)}")
+        for label, value, style in entry_facts(entry):
+            shown = md_code(value) if style.startswith("code") else md_text(value)
+            lines.append(f"- {label}: **{shown}**" if style == "warn" else f"- {label}: {shown}")
         lines += ["", "Found with the filter:", "", md_fence(b.filter or ".", "jq")]
         if entry.event_json:
             lines += ["", md_fence(entry.event_json, "json")]
@@ -156,6 +149,25 @@ def to_markdown(report: Report) -> str:
     lines += ["", "Verify a file with `sha256sum FILE`; an event's position is its place in that file "
               "(`Records[i]`, `[i]` or `line n`).", ""]
     return "\n".join(lines)
+
+
+def entry_facts(entry: Entry) -> list[tuple[str, str, str]]:
+    """One timeline entry's facts as (label, value, style) for both renderings; style is ``text``, ``code``
+    (``code:<class>`` names an HTML class) or ``warn``. Values are raw: each renderer escapes them."""
+    b = entry.bookmark
+    facts = [
+        ("Note", b.note or "(none)", "text"),
+        ("Tags", ", ".join(b.tags) if b.tags else "(none)", "text"),
+        ("eventID", b.ref.event_id or "(none)", "code"),
+        ("Event SHA-256 (canonical JSON)", b.ref.digest, "code"),
+        ("Bookmarked", b.created, "text"),
+    ]
+    if entry.row is None:
+        facts.append(("Provenance", "NOT FOUND in the inputs (the file changed or is not loaded)", "warn"))
+    else:
+        facts.append(("File", entry.file, "code:file"))
+        facts.append(("Position", entry.position, "code:position"))
+    return facts
 
 
 # -- HTML ------------------------------------------------------------------------------------------
@@ -195,16 +207,14 @@ def to_html(report: Report) -> str:
         b = entry.bookmark
         heading = f"{b.event_time or 'no time'} {entry.event_name or ''} {entry.actor or ''}".strip()
         out.append(f'<section class="event"><h3>{number}. {h(heading)}</h3><ul>')
-        out.append(f"<li>Note: {h(b.note) if b.note else '(none)'}</li>")
-        out.append(f"<li>Tags: {', '.join(h(t) for t in b.tags) if b.tags else '(none)'}</li>")
-        out.append(f"<li>eventID: <code>{h(b.ref.event_id) if b.ref.event_id else '(none)'}</code></li>")
-        out.append(f"<li>Event SHA-256 (canonical JSON): <code>{h(b.ref.digest)}</code></li>")
-        out.append(f"<li>Bookmarked: {h(b.created)}</li>")
-        if entry.row is None:
-            out.append('<li class="warn">Provenance: NOT FOUND in the inputs</li>')
-        else:
-            out.append(f'<li>File: <code class="file">{h(entry.file)}</code></li>')
-            out.append(f'<li>Position: <code class="position">{h(entry.position)}</code></li>')
+        for label, value, style in entry_facts(entry):
+            if style == "warn":
+                out.append(f'<li class="warn">{label}: {h(value)}</li>')
+            elif style.startswith("code"):
+                css = f' class="{style[5:]}"' if style[5:] else ""
+                out.append(f"<li>{label}: <code{css}>{h(value)}</code></li>")
+            else:
+                out.append(f"<li>{label}: {h(value)}</li>")
         out.append(f"</ul><p>Found with the filter:</p><pre class=\"filter\">{h(b.filter or '.')}</pre>")
         if entry.event_json:
             out.append(f'<pre class="event-json">{h(entry.event_json)}</pre>')
