@@ -337,6 +337,26 @@ def _warn(message: str) -> None:
     print(f"trailtui: {safe_text(message)}", file=sys.stderr)
 
 
+def load_reporting(session: Any, paths: Sequence[str]) -> int:
+    """Load ``paths`` into ``session`` (``-`` is stdin), telling stderr about every problem, skipped digest
+    files and dropped duplicates; returns how many problems were fatal (an input that gave nothing)."""
+    from .engine.model import DigestSkipped, Problem
+
+    fatal = digests = 0
+    for item in session.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
+        if isinstance(item, Problem):
+            fatal += item.fatal
+            _warn(item.message)
+        elif isinstance(item, DigestSkipped):
+            digests += 1
+    if digests:
+        _warn(f"skipped {digests} digest file{'s' if digests != 1 else ''} (they hold no events)")
+    duplicates = session.backend.duplicates
+    if duplicates:
+        _warn(f"dropped {duplicates} exact duplicate event{'s' if duplicates != 1 else ''}")
+    return fatal
+
+
 def query_main(argv: list[str]) -> int:
     """``trailtui query``: load, filter, print. Returns the process exit code."""
     parser = build_query_parser()
@@ -373,7 +393,6 @@ def _run_query(options: argparse.Namespace) -> int:
         return _run_remote_query(options)
     from .engine.columns import resolve
     from .engine.errors import QueryError
-    from .engine.model import DigestSkipped, Problem
     remote_empty = getattr(options, "remote_empty", False)  # a remote run that returned no record
     paths = options.paths if remote_empty else (options.paths or (["-"] if not sys.stdin.isatty() else []))
     if not paths and not remote_empty:
@@ -391,19 +410,7 @@ def _run_query(options: argparse.Namespace) -> int:
     if summaries is not None and query.mode == "root":
         raise UsageError("--top and --histogram count events; this filter is an aggregate over .Records")
 
-    fatal = 0
-    digests = 0
-    for item in session.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
-        if isinstance(item, Problem):
-            fatal += item.fatal
-            _warn(item.message)
-        elif isinstance(item, DigestSkipped):
-            digests += 1
-    if digests:
-        _warn(f"skipped {digests} digest file{'s' if digests != 1 else ''} (they hold no events)")
-    duplicates = session.backend.duplicates
-    if duplicates:
-        _warn(f"dropped {duplicates} exact duplicate event{'s' if duplicates != 1 else ''}")
+    fatal = load_reporting(session, paths)
     if len(session) == 0 and fatal:
         _warn("nothing could be read")
         return 1

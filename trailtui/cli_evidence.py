@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any, Sequence
 
-from .cli import _engine_arguments, _Output, _report, _session, _warn
+from .cli import _engine_arguments, _Output, _report, _session, _warn, load_reporting
 from .engine.errors import TrailError, UsageError
 
 HUNT_HELP = """\
@@ -81,7 +81,6 @@ def hunt_main(argv: list[str]) -> int:
 
 def _run_hunt(options: argparse.Namespace) -> int:
     from .engine import hunts
-    from .engine.model import Problem
 
     library = hunts.load_library(options.hunts, include_user=not options.no_user_hunts)
     for problem in library.problems:
@@ -101,11 +100,7 @@ def _run_hunt(options: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("no input: give a PATH (file, directory, glob) or pipe events to stdin")
     session = _session(options, paths)
-    fatal = 0
-    for item in session.load(paths, stdin=sys.stdin.buffer if "-" in paths else None):
-        if isinstance(item, Problem):
-            fatal += item.fatal
-            _warn(item.message)
+    fatal = load_reporting(session, paths)
     if len(session) == 0 and fatal:
         _warn("nothing could be read")
         return 4
@@ -203,7 +198,6 @@ def report_main(argv: list[str]) -> int:
 def load_investigation(path: str, options: Any) -> tuple[Any, Any, list[Any]]:
     """The investigation file, a Session with its inputs loaded, and the inputs that changed."""
     from .engine import sessionfile
-    from .engine.model import Problem
 
     investigation = sessionfile.load(path)
     changes = sessionfile.check_inputs(investigation.inputs)
@@ -213,9 +207,7 @@ def load_investigation(path: str, options: Any) -> tuple[Any, Any, list[Any]]:
     if not paths:
         raise UsageError(f"{path}: the session names no inputs")
     session = _session(options, paths)
-    for item in session.load(paths):
-        if isinstance(item, Problem):
-            _warn(item.message)
+    load_reporting(session, paths)
     return investigation, session, changes
 
 
