@@ -12,7 +12,7 @@ from trailtui.engine import bookmarks as bm
 from trailtui.engine import hunts, sessionfile
 from trailtui.engine.session import Session
 from trailtui.ui.app import TrailApp
-from trailtui.ui.pilot import settle, type_text
+from trailtui.ui.pilot import apply_filter, settle, type_text
 from trailtui.ui.screens.bookmarks import BookmarkDialog, BookmarksScreen, PathDialog
 from trailtui.ui.screens.hunts import HuntsScreen
 from trailtui.ui.widgets.event_table import EventTable
@@ -118,12 +118,8 @@ async def test_aggregate_hunt_applies_the_events_of_the_groups_that_fired(sample
 async def test_bookmark_dialog_saves_a_note_and_tags_that_survive_a_restart(sample: Path) -> None:
     app = TrailApp(paths=[str(sample)])
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
         main = app.main_screen
-        await pilot.press("slash")
-        await type_text(pilot, '.eventName == "AttachUserPolicy"')
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await apply_filter(app, pilot, '.eventName == "AttachUserPolicy"')
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, BookmarkDialog)
@@ -161,12 +157,8 @@ async def test_save_and_restore_an_investigation(sample: Path, tmp_path: Path) -
     target = tmp_path / "case.json"
     app = TrailApp(paths=[str(sample)])
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(app, pilot)
         main = app.main_screen
-        await pilot.press("slash")
-        await type_text(pilot, '.userIdentity.userName == "glitch"')
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await apply_filter(app, pilot, '.userIdentity.userName == "glitch"')
         await pilot.press("space")  # mark the first row
         await pilot.press("m")
         await pilot.pause()

@@ -11,12 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import jq as refjq
-import pytest
 from textual.widgets import DataTable, Input
 
 from trailtui.engine import timeline
 from trailtui.ui.app import TrailApp
-from trailtui.ui.pilot import settle, type_text
+from trailtui.ui.pilot import apply_filter, settle, type_text
 from trailtui.ui.widgets.event_table import EventTable
 from trailtui.ui.widgets.facets_pane import FacetsPane
 from trailtui.ui.widgets.filter_bar import FilterBar
@@ -36,11 +35,9 @@ def incident_records() -> list[dict]:
 
 
 async def _open(pilot, app, text: str = "") -> None:
-    await settle(app, pilot)
     if text:
-        await pilot.press("slash")
-        await type_text(pilot, text)
-        await pilot.press("enter")
+        await apply_filter(app, pilot, text)
+    else:
         await settle(app, pilot)
 
 

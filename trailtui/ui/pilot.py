@@ -28,3 +28,12 @@ async def type_text(pilot: Any, text: str) -> None:
     """Press one key per character (space by name)."""
     for char in text:
         await pilot.press("space" if char == " " else char)
+
+
+async def apply_filter(app: Any, pilot: Any, text: str) -> None:
+    """Open the filter bar, type ``text``, press Enter and wait for the view (after the app settles)."""
+    await settle(app, pilot)
+    await pilot.press("slash")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+    await settle(app, pilot)
