@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from trailtui.engine import bookmarks as bm
 from trailtui.engine import hunts, sessionfile
 from trailtui.engine.session import Session
 from trailtui.ui.app import TrailApp
