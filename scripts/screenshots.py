@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import re
 import sys
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,15 +47,14 @@ def to_png(svg: Path) -> Path:
 INCIDENT = 'select(ip_key == "ip:53.94.201.69")'
 
 
-async def shoot(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
-    from trailtui.ui.widgets.event_table import EventTable
-    from trailtui.ui.widgets.filter_bar import FilterBar
-
-    written: list[Path] = []
+@asynccontextmanager
+async def sample_app(size: tuple[int, int], suffix: str, only: frozenset[str],
+                     written: list[Path]) -> AsyncIterator[tuple[Any, Any, Any, Callable[[str], None]]]:
+    """The app on the bundled sample, settled, with ``save(name)``: a screenshot ``name<suffix>.svg`` (skipped
+    when ``only`` names others), appended to ``written``."""
     app = TrailApp(paths=[str(SAMPLE)])
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, after=0.3)
-        screen = app.main_screen
 
         def save(name: str) -> None:
             if only and name not in only:
@@ -61,6 +62,16 @@ async def shoot(size: tuple[int, int], suffix: str, only: frozenset[str] = froze
             path = OUT / f"{name}{suffix}.svg"
             app.save_screenshot(filename=path.name, path=str(OUT))
             written.append(path)
+
+        yield app, pilot, app.main_screen, save
+
+
+async def shoot(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
+    from trailtui.ui.widgets.event_table import EventTable
+    from trailtui.ui.widgets.filter_bar import FilterBar
+
+    written: list[Path] = []
+    async with sample_app(size, suffix, only, written) as (app, pilot, screen, save):
 
         save("main")
 
@@ -140,17 +151,7 @@ async def shoot_evidence(size: tuple[int, int], suffix: str, only: frozenset[str
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp()  # no autosaved bookmarks from earlier runs
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # the built-in hunts only
     written: list[Path] = []
-    app = TrailApp(paths=[str(SAMPLE)])
-    async with app.run_test(size=size) as pilot:
-        await settle(app, pilot, after=0.3)
-        screen = app.main_screen
-
-        def save(name: str) -> None:
-            if only and name not in only:
-                return
-            path = OUT / f"{name}{suffix}.svg"
-            app.save_screenshot(filename=path.name, path=str(OUT))
-            written.append(path)
+    async with sample_app(size, suffix, only, written) as (app, pilot, screen, save):
 
         await pilot.press("H")
         hunts_screen = app.screen
