@@ -202,6 +202,25 @@ async def test_space_marks_and_unmarks() -> None:
         assert [m.count for m in app.of(EventTable.MarksChanged)] == [1, 2, 1]
 
 
+async def test_bookmarked_rows_show_their_sign_over_the_mark() -> None:
+    app = TableApp(FakeModel(list(range(500, 600))))
+    async with app.run_test(size=(160, 50)) as pilot:
+        table = app.query_one(EventTable)
+        await pilot.press("j", "space", "j", "space")  # marks 501 and 503
+        table.show_bookmarks(frozenset({503, 505}))
+        await pilot.pause()
+        lines = {row: table.render_line(row - 500 + 1) for row in (500, 501, 503, 505)}  # line 0 is the header
+        assert lines[500].text.startswith("  ") and lines[501].text.startswith("• ")
+        assert lines[503].text.startswith("◆ ") and lines[505].text.startswith("◆ ")
+        sign = table.get_component_rich_style("eventtable--bookmark", partial=True)
+        assert list(lines[505])[0].style.color == sign.color
+        marked = table.get_component_rich_style("eventtable--marked", partial=True)
+        assert any(seg.style.color == marked.color for seg in list(lines[503])[1:])  # still shown as marked
+        table.show_bookmarks(frozenset())
+        await pilot.pause()
+        assert table.render_line(6).text.startswith("  ")
+
+
 async def test_set_model_keeps_selected_row_id() -> None:
     app = TableApp(IndexedModel(list(range(100))))
     async with app.run_test(size=(160, 50)) as pilot:

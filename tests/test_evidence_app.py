@@ -132,6 +132,12 @@ async def test_bookmark_dialog_saves_a_note_and_tags_that_survive_a_restart(samp
         assert bookmark.note == "admin to glitch" and bookmark.tags == ("privesc", "T1098")
         assert bookmark.filter == '.eventName == "AttachUserPolicy"'
         event_id = bookmark.ref.event_id
+        # The table shows it: ◆ in the gutter of that row, and only there.
+        table = main.query_one(EventTable)
+        assert table.bookmarked == {table.cursor_row_id}
+        assert main.session.record(table.cursor_row_id)["eventID"] == event_id
+        shown = [line.text for line in (table._row_strip(pos)[0] for pos in range(table.row_count))]
+        assert [text[0] for text in shown].count("◆") == 1 and shown[table.cursor_row][0] == "◆"
     # A new app on the same file finds the bookmark again.
     app = TrailApp(paths=[str(sample)])
     async with app.run_test(size=(160, 50)) as pilot:
@@ -147,9 +153,11 @@ async def test_bookmark_dialog_saves_a_note_and_tags_that_survive_a_restart(samp
         assert main.session.record(table.cursor_row_id)["eventID"] == event_id
         await pilot.press("M")
         await pilot.pause()
+        assert table.bookmarked == {table.cursor_row_id}  # found again after the restart
         await pilot.press("d")
         await settle(app, pilot)
         assert len(main.bookmarks) == 0
+        assert table.bookmarked == frozenset()
 
 
 async def test_save_and_restore_an_investigation(sample: Path, tmp_path: Path) -> None:

@@ -93,9 +93,11 @@ class EvidenceActions:
             self.bookmarks.put(bookmark)
         investigation = getattr(self.app, "investigation", None)
         if investigation is None:
+            self._show_bookmarks()
             return
         for bookmark in investigation.bookmarks:
             self.bookmarks.put(bookmark)
+        self._show_bookmarks()
         self.evidence_notes = investigation.notes
         self._restore_worker(investigation)
 
@@ -194,6 +196,7 @@ class EvidenceActions:
             found_by = existing.filter if existing is not None else self.state.filter_text
             self.bookmarks.put(bm.bookmark_event(self.session, row, answer.note, answer.tags, found_by))
             self._autosave()
+            self._show_bookmarks()
             self.notify(f"Bookmarked ({len(self.bookmarks)} in all) · M lists them", timeout=3, markup=False)
 
         self.app.push_screen(BookmarkDialog(self._summary(row), existing), done)
@@ -202,6 +205,13 @@ class EvidenceActions:
         if ref not in self._bookmark_rows:
             self._bookmark_rows[ref] = bm.locate(self.session, ref)
         return self._bookmark_rows[ref]
+
+    def _show_bookmarks(self) -> None:
+        """Mark the bookmarked events that are loaded in the event table (◆ beside the row)."""
+        from .widgets.event_table import EventTable
+
+        rows = (self._row_of(bookmark.ref) for bookmark in self.bookmarks)
+        self.query_one(EventTable).show_bookmarks(frozenset(row for row in rows if row is not None))
 
     def action_bookmarks(self) -> None:
         from .screens.bookmarks import BookmarksScreen
@@ -226,6 +236,7 @@ class EvidenceActions:
         if action.what == "delete":
             self.bookmarks.remove(action.ref)
             self._autosave()
+            self._show_bookmarks()
             self.notify(f"Bookmark deleted ({len(self.bookmarks)} left)", timeout=3, markup=False)
             return
         if action.what == "edit":

@@ -82,12 +82,14 @@ class _NoRows:
 
 
 GUTTER = 2
-"""Cells left of the first column: a mark bullet and a space."""
+"""Cells left of the first column: a sign (:data:`MARK_BULLET`, or :data:`BOOKMARK_SIGN`, which wins: a marked
+row also shows in the marked colour) and a space."""
 SEPARATOR = 1
 """Blank cells between two columns."""
 SORT_ROOM = 2
 """Cells kept beside a header label for the sort arrow (" ▲")."""
 MARK_BULLET = "•"
+BOOKMARK_SIGN = "◆"
 WIDTH_STEP = 4
 """Cells a column grows or shrinks by per ``>`` / ``<``."""
 DENIED_WORDS = ("Denied", "Unauthorized", "Forbidden", "NotAuthorized")
@@ -155,6 +157,7 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         "eventtable--header-cursor",
         "eventtable--cursor",
         "eventtable--marked",
+        "eventtable--bookmark",
         "eventtable--odd",
         "eventtable--empty",
         "eventtable--failed",
@@ -191,6 +194,10 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         }
         & > .eventtable--marked {
             color: $warning;
+            text-style: bold;
+        }
+        & > .eventtable--bookmark {
+            color: $accent;
             text-style: bold;
         }
         & > .eventtable--odd {
@@ -315,10 +322,12 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self.placement = ""
         """Where the last :meth:`set_model` put the cursor: ``first row``, ``kept selection`` or ``""``."""
         self._user_moved = False
-        self._row_cache: LRUCache[tuple[int, bool, bool], tuple[Strip, Style, list[str]]] = LRUCache(1024)
+        self._row_cache: LRUCache[tuple[int, bool, bool, bool], tuple[Strip, Style, list[str]]] = LRUCache(1024)
         self._header_cache: Optional[Strip] = None
         self.marked: set[int] = set()
         """Row ids of the marked events (marks survive filter and sort changes)."""
+        self.bookmarked: frozenset[int] = frozenset()
+        """Row ids of the bookmarked events, shown with :data:`BOOKMARK_SIGN` (see :meth:`show_bookmarks`)."""
         if model is not None:
             self.set_model(model, keep_cursor_row_id=False)
 
@@ -571,6 +580,13 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         self.refresh_line(pos + 1)
         self.post_message(self.MarksChanged(len(self.marked), self))
 
+    def show_bookmarks(self, row_ids: frozenset[int]) -> None:
+        """Show ``row_ids`` as the bookmarked events."""
+        if row_ids != self.bookmarked:
+            self.bookmarked = frozenset(row_ids)
+            self._row_cache.clear()
+            self.refresh()
+
     def clear_marks(self) -> None:
         """Unmark every event."""
         if self.marked:
@@ -806,7 +822,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         is_cursor = pos == self._cursor
         row_id = self._model.row_id(pos)
         is_marked = row_id in self.marked
-        key = (pos, is_cursor, is_marked)
+        is_bookmark = row_id in self.bookmarked
+        key = (pos, is_cursor, is_marked, is_bookmark)
         cached = self._row_cache.get(key)
         if cached is not None:
             return cached
@@ -822,7 +839,8 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         if is_cursor:
             style += self.get_component_rich_style("eventtable--cursor")
         cells = self._model.cells(pos)
-        parts = [MARK_BULLET + " " if is_marked else " " * GUTTER]
+        sign = BOOKMARK_SIGN if is_bookmark else MARK_BULLET if is_marked else " "
+        parts = [] if is_bookmark else [sign + " " * (GUTTER - 1)]
         gap = " " * SEPARATOR
         texts: list[str] = []
         time_mode = self.time_mode
@@ -837,6 +855,9 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
             texts.append(fitted)
             parts.append(fitted)
         segments = [Segment("".join(parts), style)]
+        if is_bookmark:
+            sign_style = style + self.get_component_rich_style("eventtable--bookmark", partial=True)
+            segments = [Segment(sign, sign_style), Segment(" " * (GUTTER - 1), style), *segments]
         if self.find_text:
             segments = highlight(segments, self.find_text, self.get_component_rich_style("eventtable--match", partial=True))
         strip = Strip(segments, self._total_width)
