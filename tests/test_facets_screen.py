@@ -64,6 +64,12 @@ async def test_facets_follow_the_filter_narrow_exclude_and_back() -> None:
         expected = Counter(f"user:{r['userIdentity']['accountId']}:{r['userIdentity']['userName']}"
                            for r in incident_records())
         assert actors == dict(expected) and len(actors) == 2  # glitch and mcskidy
+        # The pane names them ("glitch  (IAM user · 123456789012)"); the key stays what narrowing compares.
+        prompts = [str(pane.list.get_option_at_index(i).prompt) for i in range(pane.list.option_count)]
+        for r in incident_records()[:1]:
+            ident = r["userIdentity"]
+            assert any(p.startswith(f"{ident['userName']}  (IAM user · {ident['accountId'][:8]}") for p in prompts)
+        assert not any(p.startswith("user:") for p in prompts)
         events = {v.value: v.count for v in by_name["event"].values}
         assert events == dict(Counter(r["eventName"] for r in incident_records()))
 

@@ -127,6 +127,31 @@ class FacetValue:
         return self.value if isinstance(self.value, str) else jq.dumps(self.value)
 
 
+_ACTOR_KINDS_3 = {"user": "IAM user", "role": "role", "federated": "federated", "account": "account"}
+_ACTOR_KINDS_2 = {"root": "root", "service": "AWS service", "sso-user": "SSO user"}
+
+
+def actor_label(key: str) -> str:
+    """How the screen shows an R1 actor key: the name first, then what it is and its account
+    (``user:123456789012:glitch`` -> ``glitch  (IAM user · 123456789012)``). Keys of other shapes show as they are;
+    the key itself stays what narrowing compares."""
+    kind, _, rest = key.partition(":")
+    if kind in _ACTOR_KINDS_3:
+        account, sep, name = rest.partition(":")
+        if sep and account.isdigit():
+            return f"{name}  ({_ACTOR_KINDS_3[kind]} · {account})"
+    elif kind in _ACTOR_KINDS_2 and rest:
+        return f"{rest}  ({_ACTOR_KINDS_2[kind]})"
+    return key
+
+
+def shown_text(facet_field: "FacetField", item: "FacetValue") -> str:
+    """A facet value as the facets pane shows it (the actor facet by name, see :func:`actor_label`)."""
+    if facet_field.name == "actor" and isinstance(item.value, str) and item.value:
+        return actor_label(item.value)
+    return item.text
+
+
 @dataclass
 class Facet:
     """The counts of one field over ``total`` events, most common first (ties in jq's value order)."""

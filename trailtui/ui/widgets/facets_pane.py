@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...engine.facets import Facet, FacetField
+from ...engine.facets import Facet, FacetField, shown_text
 from ...engine.textsafe import safe_text
 
 BAR = "█"
@@ -108,7 +108,8 @@ class FacetsPane(Vertical, can_focus=False):
             for v_index, item in enumerate(values[: self.TOP]):
                 option_id = f"v{f_index}.{v_index}"
                 self._choices[option_id] = (facet.field, item.value)
-                options.append(Option(self._line(item.text, item.count, facet.total, width, bar_style), id=option_id))
+                options.append(Option(self._line(shown_text(facet.field, item), item.count, facet.total, width, bar_style),
+                                      id=option_id))
             if distinct > self.TOP:
                 more = f"  … {distinct - self.TOP:,} more ({'F on a column' if not facet.field.is_display else 's flips the order'})"
                 options.append(Option(Text(more, style="dim"), id=f"m{f_index}", disabled=True))
