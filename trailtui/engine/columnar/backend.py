@@ -143,8 +143,9 @@ class ColumnarBackend:
         self._epoch = 0
         self._local = threading.local()
         self._gate = _Gate()
-        self._display_cache: OrderedDict[int, list[list[str]]] = OrderedDict()
-        self._raw_cache: OrderedDict[int, list[bytes]] = OrderedDict()
+        self._display_cache: OrderedDict[int, tuple[int, list[list[str]]]] = OrderedDict()
+        self._raw_cache: OrderedDict[int, tuple[int, list[bytes]]] = OrderedDict()
+        """Block number -> (rows held up to, the block's values): see ``_block``."""
         self._cache_lock = threading.Lock()
         self._pending: list[tuple[pa.Table, pa.Table, pa.Table]] = []
         self._pending_rows = self._pending_bytes = 0
@@ -662,7 +663,7 @@ class ColumnarBackend:
                 yield from self._bulk_raws(rows[start : start + 8 * BULK])
             return
         for row in rows:
-            block = self._block(self._raw_cache, row // RAW_BLOCK, RAW_BLOCK, self._load_raw_block)
+            block = self._block(self._raw_cache, row // RAW_BLOCK, RAW_BLOCK, self._load_raw_block, row)
             yield block[row % RAW_BLOCK]
 
     def _load_raw_block(self, lo: int, hi: int) -> list[bytes]:
@@ -711,7 +712,7 @@ class ColumnarBackend:
             return [v for (v,) in self._fetch_joined(f"e.{column}", rows)]
         out = []
         for row in rows:
-            block = self._block(self._display_cache, row // DISPLAY_BLOCK, DISPLAY_BLOCK, self._load_display_block)
+            block = self._block(self._display_cache, row // DISPLAY_BLOCK, DISPLAY_BLOCK, self._load_display_block, row)
             out.append(block[index][row % DISPLAY_BLOCK])
         return out
 
@@ -719,21 +720,24 @@ class ColumnarBackend:
         fetched = self._fetch(f"SELECT {_DISPLAY_SELECT} FROM events WHERE row >= ? AND row < ? ORDER BY row", (lo, hi))
         return [list(column) for column in zip(*fetched)] if fetched else [[] for _ in DISPLAY_COLUMNS]
 
-    def _block(self, store: OrderedDict, block: int, size: int, load: Callable[[int, int], Any]) -> Any:
+    def _block(self, store: OrderedDict, block: int, size: int, load: Callable[[int, int], Any], row: int) -> Any:
+        """Block ``block`` (rows ``block * size`` onwards) holding ``row``, from ``store`` when a cached copy holds
+        it. A block read while a load runs may be partial (it ends at ``len()``); it is cached too, since
+        committed rows never change, and read again only for a row past its end. (Not caching partial blocks
+        made every painted cell a query while a small input loaded: seconds per key.)"""
         with self._cache_lock:
-            found = store.get(block)
-            if found is not None:
+            cached = store.get(block)
+            if cached is not None and row < cached[0]:
                 store.move_to_end(block)
-                return found
+                return cached[1]
         lo = block * size
-        hi = lo + size
-        complete = hi <= self._count
-        found = load(lo, min(hi, self._count) if not complete else hi)
-        if complete:
-            with self._cache_lock:
-                store[block] = found
-                while len(store) > CACHED_BLOCKS:
-                    store.popitem(last=False)
+        hi = min(lo + size, self._count)
+        found = load(lo, hi)
+        with self._cache_lock:
+            store[block] = (hi, found)
+            store.move_to_end(block)
+            while len(store) > CACHED_BLOCKS:
+                store.popitem(last=False)
         return found
 
     def source_of(self, row: int) -> Source:
