@@ -298,3 +298,42 @@ def test_backend_fixture_counts_what_it_stores(backend) -> None:
     assert len(backend) > 0
     oracle = _oracle([str(SAMPLES)])
     assert list(backend.raws(range(len(backend)))) == list(oracle.raws(range(len(oracle))))
+
+
+def test_rows_read_while_a_load_runs_are_read_from_the_database_once(tmp_path: Path) -> None:
+    """A block read while rows are still arriving holds only the committed rows; it is kept, so painting the
+    same rows again asks DuckDB nothing, and a row committed later is still read (and correct)."""
+    import json
+
+    from trailtui.tools import samplegen
+
+    samplegen.write(str(tmp_path / "tree"), 20000, "tree", seed=5)
+    oracle = _oracle([str(tmp_path / "tree")])
+    backend = ColumnarBackend(cache=False)
+    queries: list[str] = []
+    fetch = backend._fetch
+
+    def counting(sql, params=()):
+        queries.append(sql)
+        return fetch(sql, params)
+
+    backend._fetch = counting
+    checked = 0
+    try:
+        for item in backend.load([str(tmp_path / "tree")]):
+            if not isinstance(item, StoredBatch) or len(backend) >= 20000:
+                continue
+            n = len(backend)
+            rows = list(range(min(n, 600))) + list(range(max(600, n - 5), n))  # block 0 may have grown since
+            first = [backend.display(field, rows) for field in ROW_FIELDS]
+            raws = list(backend.raws(rows))
+            before = len(queries)
+            again = [backend.display(field, rows) for field in ROW_FIELDS]
+            assert list(backend.raws(rows)) == raws
+            assert len(queries) == before and again == first
+            assert first == [oracle.display(field, rows) for field in ROW_FIELDS]
+            assert [json.loads(r) for r in raws] == [json.loads(oracle.raw(r)) for r in rows]
+            checked += 1
+    finally:
+        backend.close()
+    assert checked >= 2
