@@ -191,7 +191,7 @@ async def test_widen_on_the_screen_shows_the_local_answer_and_back_restores(spar
         assert "files to read" in str(app.screen.query_one("#widen-plan-text").render())
         await pilot.press("y")
         await _settle(pilot, screen, lambda: screen.widen_status() != "")
-        await _settle(pilot, screen, lambda: screen.state.crumb.endswith("whole source")
+        await _settle(pilot, screen, lambda: screen.state.crumb == f"spark: {pivot.label}"
                       and screen.applied_generation == screen.generation)
         want = local_matches(local_session([str(tree)]), pivot.filter)
         assert _rows(screen) == _canonical(want)
@@ -203,6 +203,7 @@ async def test_widen_on_the_screen_shows_the_local_answer_and_back_restores(spar
         await _settle(pilot, screen, lambda: screen.state.filter_text == pivot.filter and screen.state.upto is not None
                       and screen.applied_generation == screen.generation)
         assert list(screen.view.rows) == before_rows
+        assert "loaded before the widen" in screen.state.note
 
 
 async def test_without_a_remote_source_w_says_why(tmp_path):

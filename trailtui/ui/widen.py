@@ -347,12 +347,14 @@ class WidenActions:
         table = self.query_one(EventTable)
         state = self.state
         upto = base if state.upto is None else min(state.upto, base)
-        self.stack.append(Step(replace(state, selected=table.cursor_row_id, upto=upto), self.view))
+        scope = f"over the {upto:,} events loaded before the widen (edit the filter to ask over all)"
+        back_note = f"{state.note} · {scope}" if state.note and state.upto is None else (state.note or scope)
+        self.stack.append(Step(replace(state, selected=table.cursor_row_id, upto=upto, note=back_note), self.view))
         engine = plan.source.engine
         note = (f"widened on {engine}: {result.count:,} events from {result.files:,} files, {added:,} new "
                 f"({result.count - added:,} already loaded)")
         self.state = ViewState(filter_text=plan.text, sort=state.sort, columns=state.columns,
-                               selected=table.cursor_row_id, crumb=f"{plan.label} · whole source", note=note,
+                               selected=table.cursor_row_id, crumb=f"{engine}: {plan.label}", note=note,
                                pivot=pivot)
         self._widen_measure = (self.generation, result.returned_at)
         self.notify(safe_text(f"{plan.label}: {result.count:,} events on the whole source ({added:,} new), "
