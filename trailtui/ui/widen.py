@@ -104,7 +104,6 @@ class WidenDialog(ModalScreen[bool]):
     }
     WidenDialog #widen-scroll {
         height: auto;
-        max-height: 30;
     }
     WidenDialog #widen-replaces {
         color: $text-warning;
@@ -151,6 +150,14 @@ class WidenDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#widen-go", Button).focus()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        # The plan scrolls; the buttons stay on screen (borders, warning line and buttons take 9 lines).
+        self.query_one("#widen-scroll").styles.max_height = max(3, self.app.size.height - 9)
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -274,13 +281,13 @@ class WidenActions:
         job = self._widen_job
         if job is None:
             if self._widen_loading is not None or self._widen_waiting is not None:
-                return f"widen {self._widen_loading[0].label if self._widen_loading else ''}: loading its records"
+                return "widening: loading its records"
             return ""
         elapsed = time.monotonic() - self._widen_started
         if job.cancelled:
-            return f"widen {job.plan.label}: cancelling…"
+            return "widening: cancelling…"
         progress = self._widen_progress or WidenProgress("starting", elapsed, job.plan.files)
-        return f"widen {job.plan.label}: {replace(progress, elapsed=elapsed).text()} · Esc cancels"
+        return f"widening: {replace(progress, elapsed=elapsed).text()} · Esc cancels"
 
     def widen_cancel(self) -> bool:
         """Esc: cancel the running widen (True when there was one)."""
@@ -353,6 +360,8 @@ class WidenActions:
         engine = plan.source.engine
         note = (f"widened on {engine}: {result.count:,} events from {result.files:,} files, {added:,} new "
                 f"({result.count - added:,} already loaded)")
+        if pivot is not None and pivot.note:
+            note = f"{pivot.note} · {note}"
         self.state = ViewState(filter_text=plan.text, sort=state.sort, columns=state.columns,
                                selected=table.cursor_row_id, crumb=f"{engine}: {plan.label}", note=note,
                                pivot=pivot)

@@ -1052,7 +1052,7 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         parts = [loaded, f"{table.row_count:,} shown"]
         widen = self.widen_status()
         if widen:
-            parts.append(widen)
+            parts.insert(0, widen)
         if table.marked:
             parts.append(f"{len(table.marked):,} marked")
         if self.filter_progress:
