@@ -191,6 +191,35 @@ async def shoot_evidence(size: tuple[int, int], suffix: str, only: frozenset[str
     return written
 
 
+WIDEN_PICTURES = frozenset({"widen-plan"})
+
+
+async def shoot_widen(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
+    """``W`` on a user pivot: the plan shown before anything runs (planning only: no Spark needed)."""
+    from trailtui.engine.remote.partitions import DEFAULT_SLACK
+    from trailtui.engine.remote.widen import RemoteSource
+
+    written: list[Path] = []
+    app = TrailApp(paths=[str(SAMPLE)])
+    app.remote_source = RemoteSource.of("spark", [str(SAMPLE)], 'select(.eventName == "ConsoleLogin")', None,
+                                        DEFAULT_SLACK)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot, after=0.3)
+        await pilot.press("u")
+        await settle(app, pilot, after=0.3)
+        await pilot.press("W")
+        for _ in range(100):
+            if type(app.screen).__name__ == "WidenDialog":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(3.5)  # the "Planning…" toast has gone
+        if not only or "widen-plan" in only:
+            path = OUT / f"widen-plan{suffix}.svg"
+            app.save_screenshot(filename=path.name, path=str(OUT))
+            written.append(path)
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="160x50", help="terminal size WIDTHxHEIGHT")
@@ -204,6 +233,8 @@ def main() -> int:
     shots = asyncio.run(shoot((width, height), suffix, only))
     if not only or only & EVIDENCE_PICTURES:
         shots += asyncio.run(shoot_evidence((width, height), suffix, only))
+    if not only or only & WIDEN_PICTURES:
+        shots += asyncio.run(shoot_widen((width, height), suffix, only))
     for svg in shots:
         print(svg.relative_to(REPO))
         if not options.no_png:

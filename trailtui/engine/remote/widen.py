@@ -109,8 +109,8 @@ class WidenPlan:
         if self.prepared is not None:
             remote_uris = [u for u in self.prepared.uris if not u.startswith("file://")]
             if listing is not None and listing.files_seen:
-                lines.append(f"files to read: {len(listing.files):,} of {listing.files_seen:,} seen "
-                             f"(in {listing.directories_listed:,} folders listed)")
+                folders = f" (in {listing.directories_listed:,} folders listed)" if listing.directories_listed else ""
+                lines.append(f"files to read: {len(listing.files):,} of {listing.files_seen:,} seen{folders}")
             if remote_uris:
                 lines.append(f"reads: {len(remote_uris)} pattern{'s' if len(remote_uris) != 1 else ''} on S3")
         if self.plan.predicate is TRUE:
