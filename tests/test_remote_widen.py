@@ -220,3 +220,98 @@ async def test_without_a_remote_source_w_says_why(tmp_path):
         texts = [str(n.message) for n in app._notifications]
         assert any("Nothing to widen to" in t and "--engine spark --where" in t for t in texts)
         assert type(app.screen).__name__ == "MainScreen"
+
+
+# -- the screen, with Spark faked (no JVM): failures and Esc ---------------------------------------------
+
+
+class _FakeContext:
+    """Enough of a SparkContext for a job: job groups, a cancel, an idle status tracker."""
+
+    def __init__(self) -> None:
+        self.cancelled: list[str] = []
+        self.release = threading.Event()
+
+    def cancelJobGroup(self, group: str) -> None:  # noqa: N802  (Spark's name)
+        self.cancelled.append(group)
+        self.release.set()
+
+    def statusTracker(self):  # noqa: N802
+        class Tracker:
+            def getJobIdsForGroup(self, group):  # noqa: N802
+                return []
+
+        return Tracker()
+
+
+async def _widen_app(tmp_path, tree, monkeypatch, scan):
+    from trailtui.engine.remote import spark as remote_spark
+    from trailtui.ui.app import TrailApp
+
+    context = _FakeContext()
+    fake = type("FakeSession", (), {"sparkContext": context})()
+    monkeypatch.setattr(remote_spark, "_SESSION", fake)
+    monkeypatch.setattr(remote_spark, "session", lambda: fake)
+    monkeypatch.setattr(remote_spark, "scan", lambda *a, **k: scan(context))
+    pulled = tmp_path / "pulled.jsonl"
+    select_exact([str(tree)], PULL, pulled)
+    app = TrailApp(paths=[str(pulled)], session=Session(make_backend("memory")))
+    app.remote_source = _source(tree)
+    return app, context
+
+
+async def _press_w_and_confirm(pilot, app):
+    screen = app.main_screen
+    await _settle(pilot, screen, lambda: not screen.is_loading and screen.view is not None and len(screen.view), 30)
+    await pilot.press("u")
+    await _settle(pilot, screen, lambda: screen.state.pivot is not None and screen.applied_generation == screen.generation, 30)
+    await pilot.press("W")
+    await _settle(pilot, screen, lambda: type(app.screen).__name__ == "WidenDialog", 30)
+    await pilot.press("y")
+
+
+@pytest.mark.parametrize("failure, said", [
+    (UsageError("--engine spark needs a Java runtime", "install one"), "needs a Java runtime"),
+    (RuntimeError("py4j.protocol.Py4JJavaError: An error occurred\norg.apache.spark.SparkException: Job aborted"),
+     "Spark failed: org.apache.spark.SparkException: Job aborted"),
+    (None, "nothing matches on the whole source"),
+])
+async def test_a_failed_widen_says_why_and_changes_nothing(tmp_path, tree, monkeypatch, failure, said):
+    from trailtui.engine.remote.spark import ScanResult
+
+    def scan(context):
+        if failure is not None:
+            raise failure
+        return ScanResult([], 3, 0.1, 0)
+
+    app, _ = await _widen_app(tmp_path, tree, monkeypatch, scan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        before_cache = _cache_files()
+        await _press_w_and_confirm(pilot, app)
+        state, loaded, stack = screen.state, len(screen.session), len(screen.stack)
+        await _settle(pilot, screen, lambda: any(said in str(n.message) for n in app._notifications), 30)
+        assert screen.widen_status() == ""
+        assert (screen.state, len(screen.session), len(screen.stack)) == (state, loaded, stack)
+        assert _cache_files() == before_cache
+
+
+async def test_esc_cancels_the_running_widen(tmp_path, tree, monkeypatch):
+    def scan(context):
+        assert context.release.wait(30)  # "runs" until its job group is cancelled
+        raise RuntimeError("org.apache.spark.SparkException: Job 3 cancelled part of cancelled job group")
+
+    app, context = await _widen_app(tmp_path, tree, monkeypatch, scan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.main_screen
+        before_cache = _cache_files()
+        await _press_w_and_confirm(pilot, app)
+        await _settle(pilot, screen, lambda: "Esc cancels" in screen.widen_status(), 30)
+        assert "widening" in str(screen.query_one("#status").render())
+        state, loaded = screen.state, len(screen.session)
+        await pilot.press("escape")
+        await _settle(pilot, screen, lambda: screen.widen_status() == "", 30)
+        assert context.cancelled and context.cancelled[0].startswith("trailtui-widen-")
+        assert any("cancelled: nothing was added" in str(n.message) for n in app._notifications)
+        assert (screen.state, len(screen.session)) == (state, loaded)
+        assert _cache_files() == before_cache

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -301,11 +302,11 @@ def _cancel_group(group: str) -> None:
 def spark_reason(exc: BaseException) -> str:
     """One line out of a Spark error (py4j errors carry a whole Java stack)."""
     text = str(exc).strip() or type(exc).__name__
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in lines:
-        if "Exception" in line or "Error" in line:
-            text = line
-            break
-    else:
-        text = lines[0] if lines else type(exc).__name__
+    lines = [line.strip().lstrip(": ") for line in text.splitlines() if line.strip()]
+    java = [line for line in lines if _JAVA_ERROR.match(line) and not line.startswith("py4j.")]
+    text = java[0] if java else (lines[0] if lines else type(exc).__name__)
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+_JAVA_ERROR = re.compile(r"(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b")
+"""A Java exception's class name at the start of a line (``org.apache.spark.SparkException: …``)."""
