@@ -48,11 +48,12 @@ INCIDENT = 'select(ip_key == "ip:53.94.201.69")'
 
 
 @asynccontextmanager
-async def sample_app(size: tuple[int, int], suffix: str, only: frozenset[str],
-                     written: list[Path]) -> AsyncIterator[tuple[Any, Any, Any, Callable[[str], None]]]:
+async def sample_app(size: tuple[int, int], suffix: str, only: frozenset[str], written: list[Path],
+                     remote: Any = None) -> AsyncIterator[tuple[Any, Any, Any, Callable[[str], None]]]:
     """The app on the bundled sample, settled, with ``save(name)``: a screenshot ``name<suffix>.svg`` (skipped
-    when ``only`` names others), appended to ``written``."""
+    when ``only`` names others), appended to ``written``. ``remote``: the app's remote source (for ``W``)."""
     app = TrailApp(paths=[str(SAMPLE)])
+    app.remote_source = remote
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, after=0.3)
 
@@ -200,11 +201,8 @@ async def shoot_widen(size: tuple[int, int], suffix: str, only: frozenset[str] =
     from trailtui.engine.remote.widen import RemoteSource
 
     written: list[Path] = []
-    app = TrailApp(paths=[str(SAMPLE)])
-    app.remote_source = RemoteSource.of("spark", [str(SAMPLE)], 'select(.eventName == "ConsoleLogin")', None,
-                                        DEFAULT_SLACK)
-    async with app.run_test(size=size) as pilot:
-        await settle(app, pilot, after=0.3)
+    remote = RemoteSource.of("spark", [str(SAMPLE)], 'select(.eventName == "ConsoleLogin")', None, DEFAULT_SLACK)
+    async with sample_app(size, suffix, only, written, remote) as (app, pilot, screen, save):
         await pilot.press("u")
         await settle(app, pilot, after=0.3)
         await pilot.press("W")
@@ -213,10 +211,7 @@ async def shoot_widen(size: tuple[int, int], suffix: str, only: frozenset[str] =
                 break
             await pilot.pause(0.05)
         await pilot.pause(3.5)  # the "Planning…" toast has gone
-        if not only or "widen-plan" in only:
-            path = OUT / f"widen-plan{suffix}.svg"
-            app.save_screenshot(filename=path.name, path=str(OUT))
-            written.append(path)
+        save("widen-plan")
     return written
 
 
