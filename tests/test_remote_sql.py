@@ -185,7 +185,7 @@ def test_remote_modules_import_no_ui_and_no_optional_engines():
     import sys
 
     code = ("import sys, trailtui.engine.remote.plan, trailtui.engine.remote.spark, trailtui.engine.remote.cloud, "
-            "trailtui.engine.remote.pull; "
+            "trailtui.engine.remote.pull, trailtui.engine.remote.widen, trailtui.engine.remote.derived; "
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'pyspark', 'boto3'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

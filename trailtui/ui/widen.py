@@ -289,6 +289,11 @@ class WidenActions:
         progress = self._widen_progress or WidenProgress("starting", elapsed, job.plan.files)
         return f"widening: {replace(progress, elapsed=elapsed).text()} · Esc cancels"
 
+    def on_unmount(self) -> None:
+        # Leaving the app: stop the Spark job rather than wait for it.
+        if self._widen_job is not None:
+            self._widen_job.cancel()
+
     def widen_cancel(self) -> bool:
         """Esc: cancel the running widen (True when there was one)."""
         job = self._widen_job

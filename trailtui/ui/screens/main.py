@@ -119,7 +119,7 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         Binding("e", "export", "Export", tooltip="Write the view or the marked rows to a file", id="export"),
         Binding("c", "columns", "Cols", tooltip="Add or remove columns, including any jq path", id="columns"),
         Binding("o", "toggle_loader", "Open", tooltip="Show or hide the loader pane to open files", id="open"),
-        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load; leave the loader pane; clear marks", show=False, id="escape"),
+        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load or widen; leave the loader pane; clear marks", show=False, id="escape"),
         Binding("question_mark", "help", "Help", tooltip="All keys and the filter language", id="help"),
         Binding("q", "quit", "Quit", tooltip="Leave trailtui", id="quit"),
         Binding("R", "flip_reading", "Select ↔ columns", show=False, id="flip-reading",
