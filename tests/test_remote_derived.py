@@ -7,7 +7,6 @@ engine selects."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import orjson

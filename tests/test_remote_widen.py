@@ -5,7 +5,6 @@ for the same filter as a new view, with Backspace bringing back the view before 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
