@@ -165,9 +165,9 @@ class WidenProgress:
             parts.append(f"spark {self.tasks_done}/{self.tasks_total} tasks" if self.tasks_total else "spark: planning")
         elif self.phase == "exact":
             parts.append(f"{self.candidates:,} candidates back, exact filter here")
+        parts.append(f"{self.elapsed:.0f} s")  # before the files: a narrow status line keeps the clock
         if self.files is not None:
             parts.append(f"{self.files:,} file{'s' if self.files != 1 else ''}")
-        parts.append(f"{self.elapsed:.0f} s")
         return " · ".join(parts)
 
 
