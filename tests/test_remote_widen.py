@@ -231,7 +231,10 @@ class _FakeContext:
         self.cancelled: list[str] = []
         self.release = threading.Event()
 
-    def cancelJobGroup(self, group: str) -> None:  # noqa: N802  (Spark's name)
+    def setLogLevel(self, level: str) -> None:  # noqa: N802  (Spark's name)
+        self.level = level
+
+    def cancelJobGroup(self, group: str) -> None:  # noqa: N802
         self.cancelled.append(group)
         self.release.set()
 
@@ -311,6 +314,7 @@ async def test_esc_cancels_the_running_widen(tmp_path, tree, monkeypatch):
         await pilot.press("escape")
         await _settle(pilot, screen, lambda: screen.widen_status() == "", 30)
         assert context.cancelled and context.cancelled[0].startswith("trailtui-widen-")
+        assert context.level == "OFF"  # Spark's stack traces would draw over the screen
         assert any("cancelled: nothing was added" in str(n.message) for n in app._notifications)
         assert (screen.state, len(screen.session)) == (state, loaded)
         assert _cache_files() == before_cache

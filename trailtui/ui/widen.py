@@ -246,7 +246,7 @@ class WidenActions:
         if self._widen_job is not None:
             self._widen_job.cancel()  # superseded: its end is ignored
         self._widen_waiting = None
-        job = WidenJob(plan)
+        job = WidenJob(plan, quiet=True)  # Spark's log on stderr would draw over the screen
         self._widen_job = job
         self._widen_pivot = pivot
         self._widen_progress = None

@@ -190,6 +190,9 @@ class WidenJob:
     """One widen run; :meth:`run` in a worker thread, :meth:`cancel` from anywhere."""
 
     plan: WidenPlan
+    quiet: bool = False
+    """Turn Spark's own log off for the process (its stack traces go to stderr, which a full-screen app is
+    drawing on); a failure still comes back as :class:`WidenError` with Spark's reason."""
     group: str = field(default_factory=lambda: f"trailtui-widen-{os.getpid()}-{next(_IDS)}")
     """This job's Spark job group."""
     _cancel: threading.Event = field(default_factory=threading.Event)
@@ -229,7 +232,9 @@ class WidenJob:
         try:
             self._check()
             report("starting")
-            spark.session()  # raises UsageError without pyspark or Java
+            session = spark.session()  # raises UsageError without pyspark or Java
+            if self.quiet:
+                session.sparkContext.setLogLevel("OFF")
             self._check()
             stop = threading.Event()
             watcher = threading.Thread(target=self._watch, args=(stop, report), daemon=True,
