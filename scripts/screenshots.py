@@ -48,11 +48,12 @@ INCIDENT = 'select(ip_key == "ip:53.94.201.69")'
 
 
 @asynccontextmanager
-async def sample_app(size: tuple[int, int], suffix: str, only: frozenset[str],
-                     written: list[Path]) -> AsyncIterator[tuple[Any, Any, Any, Callable[[str], None]]]:
+async def sample_app(size: tuple[int, int], suffix: str, only: frozenset[str], written: list[Path],
+                     remote: Any = None) -> AsyncIterator[tuple[Any, Any, Any, Callable[[str], None]]]:
     """The app on the bundled sample, settled, with ``save(name)``: a screenshot ``name<suffix>.svg`` (skipped
-    when ``only`` names others), appended to ``written``."""
+    when ``only`` names others), appended to ``written``. ``remote``: the app's remote source (for ``W``)."""
     app = TrailApp(paths=[str(SAMPLE)])
+    app.remote_source = remote
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, after=0.3)
 
@@ -191,6 +192,29 @@ async def shoot_evidence(size: tuple[int, int], suffix: str, only: frozenset[str
     return written
 
 
+WIDEN_PICTURES = frozenset({"widen-plan"})
+
+
+async def shoot_widen(size: tuple[int, int], suffix: str, only: frozenset[str] = frozenset()) -> list[Path]:
+    """``W`` on a user pivot: the plan shown before anything runs (planning only: no Spark needed)."""
+    from trailtui.engine.remote.partitions import DEFAULT_SLACK
+    from trailtui.engine.remote.widen import RemoteSource
+
+    written: list[Path] = []
+    remote = RemoteSource.of("spark", [str(SAMPLE)], 'select(.eventName == "ConsoleLogin")', None, DEFAULT_SLACK)
+    async with sample_app(size, suffix, only, written, remote) as (app, pilot, screen, save):
+        await pilot.press("u")
+        await settle(app, pilot, after=0.3)
+        await pilot.press("W")
+        for _ in range(100):
+            if type(app.screen).__name__ == "WidenDialog":
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(3.5)  # the "Planning…" toast has gone
+        save("widen-plan")
+    return written
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="160x50", help="terminal size WIDTHxHEIGHT")
@@ -204,6 +228,8 @@ def main() -> int:
     shots = asyncio.run(shoot((width, height), suffix, only))
     if not only or only & EVIDENCE_PICTURES:
         shots += asyncio.run(shoot_evidence((width, height), suffix, only))
+    if not only or only & WIDEN_PICTURES:
+        shots += asyncio.run(shoot_widen((width, height), suffix, only))
     for svg in shots:
         print(svg.relative_to(REPO))
         if not options.no_png:

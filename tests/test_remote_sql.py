@@ -5,6 +5,7 @@ actually narrowing for the hunts it translates."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -185,7 +186,7 @@ def test_remote_modules_import_no_ui_and_no_optional_engines():
     import sys
 
     code = ("import sys, trailtui.engine.remote.plan, trailtui.engine.remote.spark, trailtui.engine.remote.cloud, "
-            "trailtui.engine.remote.pull; "
+            "trailtui.engine.remote.pull, trailtui.engine.remote.widen, trailtui.engine.remote.derived; "
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'pyspark', 'boto3'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -233,11 +234,14 @@ def test_the_app_opens_on_the_pulled_file(monkeypatch, tmp_path):
             seen["paths"], seen["backend"] = paths, type(session.backend).__name__
 
         def run(self):
-            pass
+            seen["remote"] = self.remote_source
 
     monkeypatch.setattr(cli, "_pull", fake_pull)
     monkeypatch.setattr(app_module, "TrailApp", FakeApp)
     assert cli.app_main(["--engine", "spark", "--where", ".eventName == \"X\"", "SOURCE"]) == 0
+    remote = seen.pop("remote")  # what W widens to: the engine, the source, the pull's filter and options
+    assert (remote.engine, remote.sources, remote.where, remote.slack) == (
+        "spark", (os.path.abspath("SOURCE"),), '.eventName == "X"', 7200)
     assert seen == {"where": '.eventName == "X"', "sources": ["SOURCE"], "paths": [str(pulled)],
                     "backend": seen["backend"]}
     assert "Memory" in seen["backend"] or "Store" in seen["backend"]

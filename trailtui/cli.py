@@ -282,8 +282,12 @@ def app_main(args: list[str]) -> int:
 
         print(f"trailtui {__version__}")
         return 0
+    remote = None
     if options.engine != "local":
+        from .engine.remote.widen import RemoteSource
+
         try:
+            remote = RemoteSource.of(options.engine, options.paths, options.where or "", options.table, _slack(options))
             options.paths = [_pull(options)]
         except TrailError as exc:
             _report(exc)
@@ -313,6 +317,7 @@ def app_main(args: list[str]) -> int:
     app.investigation = investigation
     app.investigation_path = options.session
     app.hunt_files = options.hunts
+    app.remote_source = remote  # W widens a pivot to this source
     app.run()
     return app.return_code or 0
 

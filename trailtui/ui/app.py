@@ -9,6 +9,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from ..engine.remote.widen import RemoteSource
 from ..engine.session import Session
 from .screens.main import PIVOT_TITLES, MainScreen
 
@@ -35,12 +36,15 @@ class TrailApp(App[int]):
         """Where the investigation was opened from or last saved (the save dialog's default)."""
         self.hunt_files: list[str] = []
         """Team hunt files given with ``--hunts`` (read after the built-in and the user's hunts)."""
+        self.remote_source: Optional[RemoteSource] = None
+        """The remote source the events were pulled from (``--engine spark --where F SOURCE``), for ``W``."""
 
     def on_mount(self) -> None:
         # Loading and filtering run in threads; a shorter GIL switch interval lets the UI thread answer
         # keys within a few milliseconds even while they compute.
         sys.setswitchinterval(0.001)
-        self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data, session=self.session)
+        self.main_screen = MainScreen(self.paths, self.initial_filter, self.stdin_data, session=self.session,
+                                      remote=self.remote_source)
         self.push_screen(self.main_screen)
 
     @work(thread=True, group="clipboard", exit_on_error=False, description="Copying")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..engine.columns import Column
+from ..engine.pivots import Pivot
 from ..engine.session import Sort, View
 
 TRIVIAL_FILTERS = ("", ".", ".Records[]")
@@ -34,6 +35,11 @@ class ViewState:
     """The breadcrumb's text for this state when a pivot made it (else derived from the filter)."""
     note: str = ""
     """What the user should know about this view's scope (a pivot's note), or ""."""
+    pivot: Optional[Pivot] = None
+    """The pivot that made this state (what ``W`` widens to the remote source), or None."""
+    upto: Optional[int] = None
+    """Answer over the first ``upto`` loaded events only: the view as it was before a widen added more
+    (None: every loaded event)."""
 
     @property
     def is_trivial(self) -> bool:
@@ -50,8 +56,8 @@ class ViewState:
 
     def same_question(self, other: "ViewState") -> bool:
         """True when both states ask for the same rows in the same order and layout."""
-        return (self.filter_text, self.sort, self.columns, self.reading) == (
-            other.filter_text, other.sort, other.columns, other.reading
+        return (self.filter_text, self.sort, self.columns, self.reading, self.upto) == (
+            other.filter_text, other.sort, other.columns, other.reading, other.upto
         )
 
 

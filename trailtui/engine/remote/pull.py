@@ -54,6 +54,8 @@ def write_candidates(items: Iterable[tuple[str, str]]) -> list[str]:
             shape = kind
         run.append(raw)
     flush()
+    if not paths:
+        os.rmdir(folder)  # nothing came back: no folder for the caller to remove
     return paths
 
 

@@ -45,6 +45,11 @@ def java_available() -> bool:
     return bool(os.environ.get("JAVA_HOME") or which("java"))
 
 
+def master() -> str:
+    """The Spark master trailtui uses (``$TRAILTUI_SPARK_MASTER``, default ``local[2]``)."""
+    return os.environ.get("TRAILTUI_SPARK_MASTER", "local[2]")
+
+
 def session() -> Any:
     """One local SparkSession per process (``$TRAILTUI_SPARK_MASTER``, default ``local[2]``; UI off)."""
     global _SESSION
@@ -56,7 +61,7 @@ def session() -> Any:
                 raise UsageError("--engine spark needs pyspark", "pip install pyspark (and a Java runtime)") from None
             if not java_available():
                 raise UsageError("--engine spark needs a Java runtime", "install one, e.g. apt-get install default-jre-headless")
-            builder = (SparkSession.builder.master(os.environ.get("TRAILTUI_SPARK_MASTER", "local[2]"))
+            builder = (SparkSession.builder.master(master())
                        .appName("trailtui")
                        .config("spark.ui.enabled", "false")
                        .config("spark.sql.shuffle.partitions", "2")
@@ -217,9 +222,10 @@ class ScanResult:
 
 
 def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[str], None]] = None,
-         prepared: Optional[Inputs] = None, registered: bool = False) -> ScanResult:
+         prepared: Optional[Inputs] = None, registered: bool = False, job_group: str = JOB_GROUP) -> ScanResult:
     """Run the plan's SQL on Spark over ``sources``; the raw records that pass, in load order.
-    ``registered``: the plan's table is already a view of ``prepared`` (see :func:`register`)."""
+    ``registered``: the plan's table is already a view of ``prepared`` (see :func:`register`).
+    ``job_group``: the Spark job group of the run (``cancelJobGroup`` of it stops this run only)."""
     if plan.engine != "spark":
         raise UsageError(f"scan runs Spark plans, not {plan.engine}")
     spark = session()
@@ -228,7 +234,7 @@ def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[
     if not found.uris:
         return ScanResult([], 0, 0.0, 0)
     sc = spark.sparkContext
-    sc.setJobGroup(JOB_GROUP, "trailtui remote scan", interruptOnCancel=True)
+    sc.setJobGroup(job_group, "trailtui remote scan", interruptOnCancel=True)
     stop = threading.Event()
     watcher = None
     if progress is not None:
@@ -239,7 +245,7 @@ def scan(plan: RemotePlan, sources: Sequence[str], progress: Optional[Callable[[
             register(spark, found.uris, plan.table)
         rows = spark.sql(plan.sql()).collect()
     except KeyboardInterrupt:
-        sc.cancelJobGroup(JOB_GROUP)
+        sc.cancelJobGroup(job_group)
         raise
     finally:
         stop.set()

@@ -34,6 +34,7 @@ from ..jq.parser import parse
 from ..jq.sql import Untranslatable, check_regex, literal_of
 from ..prelude import PRELUDE
 from ..planner import PAnd, PAny, PEq, PMember, PNot, POr, PPred, PSubstr, PTimeRange, PTruthy, Plan
+from .derived import derived_predicate
 from .table import access, column
 
 TRUE = exp.true()
@@ -288,6 +289,9 @@ def _leaf(plan: Plan, engine: str, notes: Notes) -> exp.Expression:
     if isinstance(plan, PAny):
         raise Untranslatable("a condition without an indexable shape (the jq engine decides it locally)")
     if isinstance(plan, PMember):
+        derived = derived_predicate(plan.index, plan.value, engine)
+        if derived is not None:
+            return derived
         raise Untranslatable(f"{plan.index}: a derived key, computed by trailtui, not a column")
     if isinstance(plan, PSubstr):
         raise Untranslatable("a substring of the whole record: no engine's column holds the record's JSON as trailtui writes it")
@@ -296,6 +300,9 @@ def _leaf(plan: Plan, engine: str, notes: Notes) -> exp.Expression:
     if isinstance(plan, (PEq, PNot)):
         eq = plan.item if isinstance(plan, PNot) else plan
         if eq.path[:1] and str(eq.path[0]).startswith("@"):
+            derived = derived_predicate(eq.path[0][1:], eq.value, engine) if isinstance(plan, PEq) else None
+            if derived is not None and len(eq.path) == 1:
+                return derived
             raise Untranslatable(f"{eq.path[0][1:]}: a derived key, computed by trailtui, not a column")
         a = access(eq.path, engine)
         t, f = _equals(a.scalar, a.present, eq.value)

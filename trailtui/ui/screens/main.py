@@ -36,6 +36,7 @@ from ...engine.columns import Column, screen_columns
 from ...engine.errors import QueryError, TrailError
 from ...engine.model import DigestSkipped, Problem, Progress, RecordBatch, SourceDone
 from ...engine.safefile import WriteError, atomic_writer
+from ...engine.remote.widen import RemoteSource
 from ...engine.session import Session, Sort, View
 from ...engine.textsafe import safe_text
 from ..messages import (
@@ -54,6 +55,7 @@ from ..messages import (
     RowsArrived,
 )
 from ..evidence import EVIDENCE_BINDINGS, EvidenceActions
+from ..widen import WIDEN_BINDINGS, WidenActions
 from ..state import Step, ViewState
 from ..widgets.event_table import EventTable
 from ..widgets.facets_pane import FacetsPane
@@ -92,7 +94,7 @@ STALE_AFTER = 0.25
 """Seconds a filter runs before the rows on screen are marked as the previous filter's."""
 
 
-class MainScreen(EvidenceActions, Screen):
+class MainScreen(EvidenceActions, WidenActions, Screen):
     """The one screen a responder lives in."""
 
     BINDINGS = [
@@ -117,7 +119,7 @@ class MainScreen(EvidenceActions, Screen):
         Binding("e", "export", "Export", tooltip="Write the view or the marked rows to a file", id="export"),
         Binding("c", "columns", "Cols", tooltip="Add or remove columns, including any jq path", id="columns"),
         Binding("o", "toggle_loader", "Open", tooltip="Show or hide the loader pane to open files", id="open"),
-        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load; leave the loader pane; clear marks", show=False, id="escape"),
+        Binding("escape", "escape", "Cancel", tooltip="Cancel a running load or widen; leave the loader pane; clear marks", show=False, id="escape"),
         Binding("question_mark", "help", "Help", tooltip="All keys and the filter language", id="help"),
         Binding("q", "quit", "Quit", tooltip="Leave trailtui", id="quit"),
         Binding("R", "flip_reading", "Select ↔ columns", show=False, id="flip-reading",
@@ -137,6 +139,7 @@ class MainScreen(EvidenceActions, Screen):
         Binding("comma", "find_next(-1)", "Find previous", show=False, id="find-previous",
                 tooltip="Jump to the previous row whose cells contain the find text"),
         *EVIDENCE_BINDINGS,
+        *WIDEN_BINDINGS,
     ]
 
     AUTO_FOCUS = "#table"
@@ -149,7 +152,7 @@ class MainScreen(EvidenceActions, Screen):
     """True while a load runs (the status line shows progress)."""
 
     def __init__(self, paths: Sequence[str], initial_filter: str = "", stdin_data: Optional[bytes] = None,
-                 session: Optional[Session] = None) -> None:
+                 session: Optional[Session] = None, remote: Optional[RemoteSource] = None) -> None:
         super().__init__()
         self.session = session if session is not None else Session()
         self.paths = list(paths)
@@ -181,6 +184,7 @@ class MainScreen(EvidenceActions, Screen):
         """The aggregate filter's result on screen (headers, rows), or None when the table shows events."""
         self.set_reactive(MainScreen.state, ViewState(filter_text=initial_filter))
         self._evidence_init()
+        self._widen_init(remote)
 
     @property
     def crumbs(self) -> list[str]:
@@ -335,6 +339,7 @@ class MainScreen(EvidenceActions, Screen):
         self.notify(" · ".join(parts), title="Loaded", timeout=4, markup=False)
         self.apply_filter()
         self.evidence_after_load()
+        self.widen_after_load(message.cancelled)
         table = self.query_one(EventTable)
         if len(self.session) == 0:
             table.empty_message = (
@@ -374,7 +379,8 @@ class MainScreen(EvidenceActions, Screen):
         self.query_one(FilterBar).show_running()
         if self._stale_timer is None:
             self._stale_timer = self.set_timer(STALE_AFTER, self._mark_stale)
-        self._filter(self.generation, self.state, len(self.session))
+        n = len(self.session) if self.state.upto is None else min(self.state.upto, len(self.session))
+        self._filter(self.generation, self.state, n)
 
     def _mark_stale(self) -> None:
         self._stale_timer = None
@@ -504,6 +510,7 @@ class MainScreen(EvidenceActions, Screen):
         self._refresh_pivots()
         self.update_status()
         self._refresh_summaries()
+        self.widen_shown()
         if self._refresh_pending:
             self._refresh_pending = False
             self.post_message(RowsArrived(len(self.session)))
@@ -624,6 +631,7 @@ class MainScreen(EvidenceActions, Screen):
             selected=table.cursor_row_id,
             crumb=pivot.label,
             note=pivot.note,
+            pivot=pivot,
         )
         table.focus()
         if pivot.note:
@@ -640,7 +648,8 @@ class MainScreen(EvidenceActions, Screen):
             self.notify("Nothing to go back to: no pivot was made", severity="warning", timeout=3)
             return
         step = self.stack.pop()
-        fresh = step.view is not None and step.view.result.total == len(self.session)
+        loaded = len(self.session) if step.state.upto is None else step.state.upto
+        fresh = step.view is not None and step.view.result.total == loaded
         self._restoring = step if fresh else None
         self.state = step.state
 
@@ -989,6 +998,8 @@ class MainScreen(EvidenceActions, Screen):
                 panel.display = False
             self.query_one(EventTable).focus()
             return
+        if self.widen_cancel():
+            return
         if self.is_loading and self._load_worker is not None:
             self._load_worker.cancel()
             self.notify("Load cancelled; what was read stays loaded", timeout=4)
@@ -1039,6 +1050,9 @@ class MainScreen(EvidenceActions, Screen):
         if self.load_partial and not self.is_loading:
             loaded += " (partial: load cancelled)"
         parts = [loaded, f"{table.row_count:,} shown"]
+        widen = self.widen_status()
+        if widen:
+            parts.insert(0, widen)
         if table.marked:
             parts.append(f"{len(table.marked):,} marked")
         if self.filter_progress:
