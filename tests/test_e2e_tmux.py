@@ -258,12 +258,12 @@ def test_facets_pane_narrows_and_goes_back_at_both_sizes(sized_terminal: Termina
     term.keys("Enter")  # back to the table: its keys work again
     time.sleep(0.5)  # (the filter applies as typed: "12 shown" can come before Enter is read)
     term.keys("f")
-    term.wait_for("user:123456789012:mcskidy")
+    term.wait_for("mcskidy  (IAM user")  # identities by name, then kind and account (as wide as the pane allows)
     screen = term.settled()
     lines = screen.splitlines()
-    glitch = next(line for line in lines if "user:123456789012:glitch" in line)
-    mcskidy = next(line for line in lines if "user:123456789012:mcskidy" in line)
-    assert "11" in glitch.split("user:123456789012:glitch", 1)[1] and "91.7%" in glitch
+    glitch = next(line for line in lines if "glitch  (IAM user" in line)
+    mcskidy = next(line for line in lines if "mcskidy  (IAM user" in line)
+    assert "11" in glitch.split("glitch  (IAM user", 1)[1] and "91.7%" in glitch
     assert "8.3%" in mcskidy
     if term.width >= 120:
         assert "Time UTC" in screen  # the table is still there, beside the pane
