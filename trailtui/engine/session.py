@@ -146,6 +146,12 @@ class View:
             chunk = positions[start : start + BLOCK]
             yield from session.cell_values([self.rows[p] for p in chunk], columns, query)
 
+    def sample_cells(self, positions: Sequence[int]) -> list[list[str]]:
+        """The cells as text of many scattered positions in one backend request (the table's column-width
+        sample), without filling the cache: reading them block by block would read a block per position."""
+        rows = [self.rows[p] for p in positions]
+        return [[cell_text(v) for v in row] for row in self.session.cell_values(rows, self.columns, self.query)]
+
     def row_ids(self, positions: Optional[Sequence[int]] = None) -> list[int]:
         positions = range(len(self.rows)) if positions is None else positions
         return [self.rows[p] for p in positions]

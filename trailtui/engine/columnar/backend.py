@@ -49,6 +49,9 @@ RAW_BLOCK = 64
 CACHED_BLOCKS = 96
 BULK = 2048
 """Requests of more rows than this join a registered row table instead of reading blocks."""
+SCATTERED = 8
+"""Requests touching more blocks than this (rows spread over the store: a width sample, a sorted view's page)
+are read in one query too: a query per block would run hundreds of queries."""
 ROW_GROUP = 122880
 """DuckDB's row group: an insert of at least this many rows is written straight to the database file;
 smaller ones go through the write-ahead log and are written again at each checkpoint (measured: ~10x
@@ -658,7 +661,7 @@ class ColumnarBackend:
 
     def raws(self, rows: Sequence[int]) -> Iterator[bytes]:
         rows = rows if isinstance(rows, (list, range, array, tuple)) else list(rows)
-        if len(rows) > BULK:
+        if len(rows) > BULK or _scattered(rows, RAW_BLOCK):
             for start in range(0, len(rows), 8 * BULK):
                 yield from self._bulk_raws(rows[start : start + 8 * BULK])
             return
@@ -702,7 +705,7 @@ class ColumnarBackend:
 
     def display(self, field: str, rows: Sequence[int]) -> list[str]:
         index = list(DISPLAY_COLUMNS).index(field)  # ValueError for an unknown field
-        if len(rows) > BULK:
+        if len(rows) > BULK or _scattered(rows, DISPLAY_BLOCK):
             column = DISPLAY_COLUMNS[field]
             lo, hi = min(rows), max(rows) + 1
             if hi - lo <= 2 * len(rows):
@@ -871,6 +874,18 @@ class ColumnarBackend:
 
 
 # ---------------------------------------------------------------------------------------------------
+
+def _scattered(rows: Sequence[int], block: int) -> bool:
+    """Whether ``rows`` fall in more than :data:`SCATTERED` blocks of ``block`` rows."""
+    if len(rows) <= SCATTERED:
+        return False
+    seen: set[int] = set()
+    for row in rows:
+        seen.add(row // block)
+        if len(seen) > SCATTERED:
+            return True
+    return False
+
 
 def _size_bytes(text: str) -> int:
     """``1536MB`` -> bytes (DuckDB size syntax: B, KB, MB, GB, TB; KiB... accepted too)."""

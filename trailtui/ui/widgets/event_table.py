@@ -9,6 +9,7 @@ events costs nothing until a row is drawn::
         def cells(self, pos: int) -> Sequence[str]: ...   # raw cell texts of the row at view position pos
         def row_id(self, pos: int) -> int: ...     # stable id of that event (marks and selection use it)
         # optional:
+        def sample_cells(self, positions) -> list[list[str]]: ...  # many rows' cells at once (width sample)
         def position_of(self, row_id: int) -> int | None: ...   # view position of an event, if present
 
 A new filter or sort result is swapped in with :meth:`EventTable.set_model`, which keeps the selected event
@@ -464,8 +465,10 @@ class EventTable(CursorKeys, ScrollView, can_focus=True):
         widths = [max(1, width) for width in widths]
         if auto:
             model = self._model
-            for pos in sample_positions:
-                cells = model.cells(pos)
+            sample_cells = getattr(model, "sample_cells", None)
+            sampled = (sample_cells(sample_positions) if sample_cells is not None
+                       else (model.cells(pos) for pos in sample_positions))
+            for cells in sampled:
                 for i in auto:
                     if i < len(cells):
                         text = safe_text(cells[i])
