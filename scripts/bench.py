@@ -18,6 +18,7 @@ with ``--json``, one JSON document) goes to stdout.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import gzip
 import hashlib
@@ -782,10 +783,15 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
                        keep_busy: Optional[Callable[[], None]] = None) -> dict[str, Any]:
     """Press "down" up to ``samples`` times while ``busy()``; time press -> frame painting the moved cursor.
 
-    A press counts when the work was running at the moment of the press. ``swapped`` counts the presses
-    during which the table's model was swapped (a filter result or a load update arrived); the table keeps
-    the cursor on the same event across a swap, so the movement is still the key's.
+    The key goes to the app's driver as a terminal's would (what Pilot does), and the cursor's new position
+    is read the moment it moves: Pilot's ``press`` then waits for the whole process to be idle, which never
+    happens while a load runs (up to a second), and a view swapped in meanwhile (a sorted view grows while
+    loading) moves the cursor's position again, so reading it after ``press`` returned timed the swap, not
+    the key. A press counts when the work was running at the moment of the press. ``swapped`` counts the
+    presses during which the table's model was swapped (a filter result or a load update arrived); the
+    table keeps the cursor on the same event across a swap, so the movement is still the key's.
     """
+    from textual import events
     got: list[float] = []
     busy_after: list[float] = []
     timeouts = swapped = 0
@@ -811,13 +817,13 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
         before = table.cursor_row
         sets = probe.model_sets
         started = time.perf_counter()
-        await pilot.press("down")
-        busy_after.append(time.perf_counter() - started)
-        moved = await _wait_for(lambda: table.cursor_row != before, 5.0)
+        pilot.app._driver.send_message(events.Key("down", None))
+        moved = await _wait_for(lambda: table.cursor_row != before, 5.0, 0.0005)
         if not moved:
             timeouts += 1
             continue
         target = table.cursor_row
+        busy_after.append(time.perf_counter() - started)
         ok = await _wait_for(lambda: probe.table_frame_after(started, target) is not None, 5.0)
         when = probe.table_frame_after(started, target)
         if probe.model_sets != sets:
@@ -826,10 +832,11 @@ async def _key_latency(pilot: Any, probe: FrameProbe, table: Any, busy: Callable
             timeouts += 1
             continue
         got.append(when - started)
+        await asyncio.sleep(0.15)  # about a person's key repeat, and time for the work to go on
     result = _summary(got, timeouts)
     result["swapped"] = swapped
-    # How long Pilot waited for the app to be idle again after the key: a second key pressed sooner waits.
-    result["idle_after_p50_ms"] = _pct([b * 1000 for b in busy_after], 0.5)
+    # From the key to the table's cursor having moved (the key handled), before the frame.
+    result["handled_p50_ms"] = _pct([b * 1000 for b in busy_after], 0.5)
     return result
 
 
@@ -926,19 +933,25 @@ async def _app_bench(cfg: dict[str, Any]) -> dict[str, Any]:
             })
         out["typing"] = typing
 
-        # Cursor keys while a slow filter (full decode + jq per event) runs in its worker.
+        # Cursor keys while filters run: one the engine answers quickly (results keep arriving and are swapped
+        # in), and one evaluated by jq per event (on the columnar engine: in worker processes, seconds at 1M).
         table.focus()
         await pilot.pause()
-        flip = [0]
+        for key, pair in (("keys_during_filter", cfg["slow_filter"]), ("keys_during_jq_filter", cfg["jq_filter"])):
+            flip = [0]
 
-        def restart() -> None:
-            flip[0] ^= 1
-            main.state = ViewState(cfg["slow_filter"][flip[0]])
+            def restart(pair: list[str] = pair) -> None:
+                flip[0] ^= 1
+                main.state = ViewState(pair[flip[0]])
 
-        restart()
-        log("app: cursor keys while filtering")
-        out["keys_during_filter"] = await _key_latency(pilot, probe, table, lambda: _filter_running(app), samples, restart)
-        out["keys_during_filter"]["note"] = f"while {cfg['slow_filter'][0]} runs"
+            restart()
+            log(f"app: cursor keys while {pair[0]} runs")
+            out[key] = await _key_latency(pilot, probe, table, lambda: _filter_running(app), samples, restart)
+            out[key]["note"] = f"while {pair[0]} runs"
+            for worker in list(app.workers):
+                if worker.group == "filter":
+                    worker.cancel()
+            await _wait_for(lambda: not _filter_running(app), 60.0, 0.01)
         for worker in list(app.workers):
             worker.cancel()
         await pilot.pause()
@@ -962,6 +975,8 @@ def bench_app(manifest: dict[str, Any], quick: bool) -> dict[str, Any]:
         # Pilot key presses are slow (each waits for the app to be idle again): --quick types one filter.
         "typed": ['.eventName == "AttachUserPolicy"'] + ([] if quick else ['.userAgent | contains("aws-cli")']),
         "slow_filter": ['select(.eventTime >= "1")', 'select(.eventTime >= "0")'],
+        # explode has no SQL translation: every event goes through jq.
+        "jq_filter": ['select(.eventName | explode | length > 20)', 'select(.eventName | explode | length > 21)'],
     }
     log("app: Pilot run (first rows, keys during load, typing, keys during a filter)")
     return run_child(["app", json.dumps(cfg)], timeout=7200)
@@ -1127,11 +1142,12 @@ def render(result: dict[str, Any]) -> str:
                              f"last key -> result shown {_num(t['last_key_to_result_s'], '{:.3f}')} s, "
                              f"first key -> shown {_num(t['first_key_to_result_s'], '{:.3f}')} s, {t['shown']} rows ({t['status']})")
             rows = []
-            for key, label in (("keys_during_load", "cursor key while loading"), ("keys_during_filter", "cursor key while filtering")):
+            for key, label in (("keys_during_load", "cursor key while loading"), ("keys_during_filter", "cursor key while filtering"),
+                               ("keys_during_jq_filter", "… while a jq filter runs")):
                 k = section.get(key) or {}
                 rows.append([label, str(k.get("samples", 0)), _num(k.get("p50_ms"), "{:.1f}"), _num(k.get("p95_ms"), "{:.1f}"),
-                             _num(k.get("max_ms"), "{:.1f}"), str(k.get("timeouts", 0)), _num(k.get("idle_after_p50_ms"), "{:.0f}")])
-            lines += _table(["key-to-screen", "samples", "p50 ms", "p95 ms", "max ms", "timeouts", "idle again p50 ms"], rows,
+                             _num(k.get("max_ms"), "{:.1f}"), str(k.get("timeouts", 0)), _num(k.get("handled_p50_ms"), "{:.1f}")])
+            lines += _table(["key-to-screen", "samples", "p50 ms", "p95 ms", "max ms", "timeouts", "key handled p50 ms"], rows,
                             right=range(1, 7))
         elif name == "jq":
             if "error" in section:
