@@ -86,12 +86,11 @@ def _matching_positions(view: Any, needle: str) -> Optional[array]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from .rowarrays import row_array
+
     rows = view.rows
     matched = search([column.key for column in view.columns], needle, rows)
-    if isinstance(rows, array) and rows.typecode == "I":
-        ordered = pa.Array.from_buffers(pa.uint32(), len(rows), [None, pa.py_buffer(rows)])
-    else:
-        ordered = pa.array(rows, pa.uint32())
+    ordered = row_array(rows)
     hits = pc.indices_nonzero(pc.is_in(ordered, value_set=matched.cast(pa.uint32())))
     found = array("I", hits.cast(pa.uint32()).to_pylist())
     with _LOCK:

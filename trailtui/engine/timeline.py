@@ -193,9 +193,9 @@ def _arrow_times(backend: Any) -> tuple[Any, Any]:
 
 
 def _arrow_histogram(backend: Any, rows: Sequence[int], buckets: int, step: Optional[int]) -> Histogram:
-    import pyarrow as pa
     import pyarrow.compute as pc
-    from array import array
+
+    from .rowarrays import row_array
 
     seconds, failed = _arrow_times(backend)
     if seconds is None or not len(rows):
@@ -203,10 +203,7 @@ def _arrow_histogram(backend: Any, rows: Sequence[int], buckets: int, step: Opti
     if isinstance(rows, range) and rows.step == 1:
         taken, taken_failed = seconds.slice(rows.start, len(rows)), failed.slice(rows.start, len(rows))
     else:
-        if isinstance(rows, array) and rows.typecode == "I":
-            index = pa.Array.from_buffers(pa.uint32(), len(rows), [None, pa.py_buffer(rows)])
-        else:
-            index = pa.array(rows, pa.uint32())
+        index = row_array(rows)
         taken, taken_failed = pc.take(seconds, index), pc.take(failed, index)
     untimed = taken.null_count
     bounds = pc.min_max(taken).as_py()

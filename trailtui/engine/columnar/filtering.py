@@ -42,6 +42,7 @@ from ..planner import (
 )
 from ..query import EventQuery, FilterResult, _join, compile_query
 from ..store import DERIVED_INDEXES, PATH_INDEXES
+from ..rowarrays import row_array
 from .schema import PATH_COLUMNS
 
 CHUNK = 2048
@@ -335,7 +336,9 @@ class JqPool:
 
 
 def _within_table(cur: Any, within: Sequence[int], name: str = "_within_rows") -> str:
-    table = pa.table({"row": pa.array(sorted(set(within)), pa.uint64())})
+    """Register ``within`` (row numbers, any order, repeats harmless: it is a semi-join) as ``name``; the SQL
+    condition keeping those rows."""
+    table = pa.table({"row": row_array(within)})
     cur.register(name, table)
     return f"row IN (SELECT row FROM {name})"
 
