@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from .. import jq
 from .filtering import _uint_rows
 from ..jq import sql as jqsql
+from ..rowarrays import row_array
 from ..query import EventQuery
 
 
@@ -70,8 +71,7 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
             # Every row of a contiguous span: a range predicate, and load order is the row number itself.
             scope, join, tiebreak = f"row >= {span.start} AND row < {span.stop}", "", "_c.row"
         else:
-            cur.register("_sort_rows", pa.table({"row": pa.array(rows, pa.uint64()),
-                                                 "pos": pa.array(range(len(rows)), pa.uint32())}))
+            cur.register("_sort_rows", pa.table({"row": row_array(rows), "pos": row_array(range(len(rows)))}))
             scope = "row IN (SELECT row FROM _sort_rows)"
             join, tiebreak = " JOIN _sort_rows s ON s.row = _c.row", "s.pos"
         if others:
@@ -103,7 +103,7 @@ def _as_span(rows: Sequence[int], total: int) -> Optional[range]:
     n = len(rows)
     if not n or n != total or rows[0] != 0 or rows[-1] != n - 1:
         return None
-    column = pa.array(rows, pa.int64())
+    column = row_array(rows).cast(pa.int64())
     if pc.all(pc.equal(pc.subtract(column.slice(1), column.slice(0, n - 1)), 1)).as_py():
         return range(0, n)
     return None
