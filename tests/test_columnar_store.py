@@ -366,6 +366,10 @@ def test_a_width_sample_over_scattered_rows_is_a_few_queries_and_right(tmp_path:
         assert len(calls) <= len(view.columns) + 1, calls
         want = oracle.view("", defaults=screen_columns())
         assert got == [want.cells(p) for p in positions]
+        fields = list(ROW_FIELDS)
+        for rows in (list(range(100, 164)), list(range(0, 20000, 7)), [19999, 5, 12000, 5, 777] * 5,
+                     list(range(15000, 12000, -3))):
+            assert backend.display_fields(fields, rows) == [oracle.backend.display(f, rows) for f in fields]
     finally:
         session.close()
         oracle.close()

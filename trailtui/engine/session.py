@@ -342,11 +342,17 @@ class Session:
     def cell_values(self, rows: Sequence[int], columns: Sequence[Column], query: Optional[EventQuery]) -> list[list[Any]]:
         """The cells of ``rows`` for ``columns`` as JSON values, one list per row."""
         backend = self.backend
+        fields = list(dict.fromkeys(column.key for column in columns if column.is_field))
+        many = getattr(backend, "display_fields", None)  # optional: every field in one request
+        if many is not None and len(fields) > 1:
+            found = dict(zip(fields, many(fields, rows)))
+        else:
+            found = {field: backend.display(field, rows) for field in fields}
         by_column: list[Optional[list[Any]]] = []
         needs_record = False
         for column in columns:
             if column.is_field:
-                by_column.append(backend.display(column.key, rows))
+                by_column.append(found[column.key])
             else:
                 by_column.append(None)
                 needs_record = True
