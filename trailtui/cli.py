@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from .engine.errors import TrailError, UsageError
 
@@ -362,28 +362,41 @@ def load_reporting(session: Any, paths: Sequence[str]) -> int:
     return fatal
 
 
-def query_main(argv: list[str]) -> int:
-    """``trailtui query``: load, filter, print. Returns the process exit code."""
-    parser = build_query_parser()
+def run_command(parser: argparse.ArgumentParser, argv: list[str], run: Callable[[argparse.Namespace], int], *,
+                failed: int, write_failed: int,
+                write_message: Callable[[argparse.Namespace, OSError], str] = lambda options, exc: str(exc)) -> int:
+    """A subcommand's exit code: parse ``argv`` (argparse's own 2 or 0 for ``--help``), ``run`` the options;
+    a usage error exits 2, another TrailError ``failed``, a closed pipe 0, an OSError ``write_failed``, each
+    said in one line on stderr."""
     try:
         options = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help
         return int(exc.code or 0)
     try:
-        return _run_query(options)
+        return run(options)
     except UsageError as exc:
         _report(exc)
         return 2
     except TrailError as exc:
         _report(exc)
-        return 1
+        return failed
     except BrokenPipeError:
         return 0
-    except OSError as exc:  # WriteError is one line already: "PATH: reason"
-        from .engine.safefile import WriteError
+    except OSError as exc:
+        _warn(write_message(options, exc))
+        return write_failed
 
-        _warn(str(exc) if isinstance(exc, WriteError) else f"{options.output or 'stdout'}: {exc.strerror or exc}")
-        return 1
+
+def _write_error(options: argparse.Namespace, exc: OSError) -> str:
+    from .engine.safefile import WriteError
+
+    # WriteError is one line already: "PATH: reason"
+    return str(exc) if isinstance(exc, WriteError) else f"{options.output or 'stdout'}: {exc.strerror or exc}"
+
+
+def query_main(argv: list[str]) -> int:
+    """``trailtui query``: load, filter, print. Returns the process exit code."""
+    return run_command(build_query_parser(), argv, _run_query, failed=1, write_failed=1, write_message=_write_error)
 
 
 def _report(error: TrailError) -> None:

@@ -11,8 +11,8 @@ import json
 import sys
 from typing import Any, Sequence
 
-from .cli import _engine_arguments, _Output, _report, _session, _warn, load_reporting
-from .engine.errors import TrailError, UsageError
+from .cli import _engine_arguments, _Output, _session, _warn, load_reporting, run_command
+from .engine.errors import UsageError
 
 HUNT_HELP = """\
 Run the hunts (named jq filters for suspicious activity) over CloudTrail logs and say which fired.
@@ -59,24 +59,7 @@ def build_hunt_parser() -> argparse.ArgumentParser:
 
 
 def hunt_main(argv: list[str]) -> int:
-    parser = build_hunt_parser()
-    try:
-        options = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        return _run_hunt(options)
-    except UsageError as exc:
-        _report(exc)
-        return 2
-    except TrailError as exc:
-        _report(exc)
-        return 4
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:
-        _warn(str(exc))
-        return 2
+    return run_command(build_hunt_parser(), argv, _run_hunt, failed=4, write_failed=2)
 
 
 def _run_hunt(options: argparse.Namespace) -> int:
@@ -178,21 +161,7 @@ def build_report_parser() -> argparse.ArgumentParser:
 
 
 def report_main(argv: list[str]) -> int:
-    parser = build_report_parser()
-    try:
-        options = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        return _run_report(options)
-    except TrailError as exc:
-        _report(exc)
-        return 2
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:
-        _warn(str(exc))
-        return 2
+    return run_command(build_report_parser(), argv, _run_report, failed=2, write_failed=2)
 
 
 def load_investigation(path: str, options: Any) -> tuple[Any, Any, list[Any]]:
