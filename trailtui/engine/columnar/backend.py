@@ -707,13 +707,7 @@ class ColumnarBackend:
     def display(self, field: str, rows: Sequence[int]) -> list[str]:
         index = list(DISPLAY_COLUMNS).index(field)  # ValueError for an unknown field
         if len(rows) > BULK or _scattered(rows, DISPLAY_BLOCK):
-            column = DISPLAY_COLUMNS[field]
-            lo, hi = min(rows), max(rows) + 1
-            if hi - lo <= 2 * len(rows):
-                found = [v for (v,) in self._fetch(
-                    f"SELECT {column} FROM events WHERE row >= ? AND row < ? ORDER BY row", (lo, hi))]
-                return [found[row - lo] for row in rows]
-            return [v for (v,) in self._fetch_joined(f"e.{column}", rows)]
+            return self._display_bulk([field], rows)[0]
         out = []
         for row in rows:
             block = self._block(self._display_cache, row // DISPLAY_BLOCK, DISPLAY_BLOCK, self._load_display_block, row)
@@ -725,6 +719,11 @@ class ColumnarBackend:
         are read in one query for every field rather than one per field."""
         if not (len(rows) > BULK or _scattered(rows, DISPLAY_BLOCK)):
             return [self.display(field, rows) for field in fields]
+        return self._display_bulk(fields, rows)
+
+    def _display_bulk(self, fields: Sequence[str], rows: Sequence[int]) -> list[list[str]]:
+        """The display ``fields`` of many or scattered ``rows`` in one query: a range scan when the rows are
+        dense in their span, else a join on the wanted rows."""
         columns = [DISPLAY_COLUMNS[field] for field in fields]  # KeyError for an unknown field
         lo, hi = min(rows), max(rows) + 1
         if hi - lo <= 2 * len(rows):
