@@ -187,9 +187,9 @@ def _inputs(case: PeerCase) -> List[Any]:
 
 
 def run_trailtui(case: PeerCase, timeout: float = 120.0) -> Outcome:
-    # The limit is generous on purpose: interrupting a run that moved to jq's deep-recursion thread leaves that
-    # thread running with the process-wide recursion limit raised, and a later test in the same worker can
-    # then overflow the main thread's C stack (gojq:254 took over 10 s under CI load and crashed the worker).
+    # The limit is generous: gojq:254 (100,000 levels of recursion) took over 10 s under CI load. Interrupting a
+    # run that moved to jq's deep-recursion thread stops that thread too (``program._run_deep``); before that
+    # fix, the thread ran on with the recursion limit raised and a later case crashed the test worker.
     try:
         with time_limit(timeout):
             return _run_trailtui(case)

@@ -332,3 +332,34 @@ def test_single_output_fast_path_still_raises_lazily() -> None:
     it = prog.run({"a": 5})
     with pytest.raises(JqRuntimeError, match=r'Cannot index number with string \("b"\)'):
         next(it)
+
+
+def test_interrupting_a_deep_recursion_stops_its_thread() -> None:
+    """A caller interrupted while a program runs in the deep-recursion thread stops that thread as well.
+
+    Left running, the thread would keep the process-wide recursion limit at 1.5 million, and a later deep
+    recursion in the main thread overflowed its C stack (a crashed test worker in CI). The program recurses
+    past the normal limit at once, then loops without output, so the alarm lands while the deep thread runs.
+    """
+    import sys
+    import time
+
+    from timelimit import TimeLimitExceeded, time_limit
+
+    from trailtui.engine.jq.parser import RUNTIME_RECURSION_LIMIT
+
+    prog = compile_program("def f: if . < 20000 then . + 1 | f else . end; f | last(range(1e12))")
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded):
+        with time_limit(1.5):
+            list(prog.run(0))
+    assert time.monotonic() - started < 10
+    # The thread's last act is to put the limit back; it stays back (the thread does not run on).
+    assert sys.getrecursionlimit() == RUNTIME_RECURSION_LIMIT
+    time.sleep(0.3)
+    assert sys.getrecursionlimit() == RUNTIME_RECURSION_LIMIT
+
+
+def test_deep_recursion_still_answers() -> None:
+    prog = compile_program("def f: if . < 20000 then . + 1 | f else . end; f")
+    assert list(prog.run(0)) == [20000]

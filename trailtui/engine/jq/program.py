@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ctypes
 import sys
 import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -132,10 +133,25 @@ def _make_runner(code: Code):
     return runner
 
 
+class _Stopped(BaseException):
+    """Raised inside the deep-recursion thread when the caller that waits for it was interrupted."""
+
+
+STOP_WAIT_SECONDS = 5.0
+"""How long an interrupted caller waits for the deep thread to unwind before it gives up on it."""
+
+
 def _run_deep(shallow, value: Any, variables: Any, skip: int) -> Tuple[List[Any], Optional[BaseException]]:
-    """Run ``shallow`` in a thread with a deep stack: (outputs after the first ``skip``, the error or None)."""
+    """Run ``shallow`` in a thread with a deep stack: (outputs after the first ``skip``, the error or None).
+
+    If the caller is interrupted while it waits (Ctrl-C, a time limit's alarm, any exception raised in this
+    thread), the deep thread is stopped too and the recursion limit put back: left running, it would keep
+    the process-wide limit at 1.5 million, so any other thread recursing deeply could overflow its C stack
+    instead of raising ``RecursionError``.
+    """
     outputs: List[Any] = []
     error: List[BaseException] = []
+    finished = threading.Event()
 
     def target() -> None:
         old = sys.getrecursionlimit()
@@ -146,10 +162,13 @@ def _run_deep(shallow, value: Any, variables: Any, skip: int) -> Tuple[List[Any]
                     outputs.append(x)
         except RecursionError:
             error.append(JqRuntimeError("jq program recursed too deeply"))
+        except _Stopped:
+            pass
         except BaseException as e:  # noqa: BLE001 - handed back to the caller's thread
             error.append(e)
         finally:
             sys.setrecursionlimit(old)
+            finished.set()
 
     ctx = contextvars.copy_context()  # input_filename / debug sinks of this run
     with _deep_lock:
@@ -159,7 +178,15 @@ def _run_deep(shallow, value: Any, variables: Any, skip: int) -> Tuple[List[Any]
             t.start()
         finally:
             threading.stack_size(old_size)
-    t.join()
+    # Waited on an Event, not ``t.join()``: on CPython 3.11 a join interrupted by a signal marks a thread
+    # that still runs as stopped (bpo-45274's handling), after which it can be neither joined nor tested.
+    try:
+        finished.wait()
+    except BaseException:
+        if t.ident is not None and not finished.is_set():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident), ctypes.py_object(_Stopped))
+            finished.wait(STOP_WAIT_SECONDS)
+        raise
     return outputs, (error[0] if error else None)
 
 
