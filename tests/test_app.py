@@ -319,3 +319,24 @@ async def test_a_boolean_filter_selects_and_R_flips_it_to_columns(sample: Path) 
         assert table.row_count == len(sample_records())
         assert [c.label for c in table.model.columns] == [".readOnly"]
         assert "read as columns" in str(screen.query_one("#status").render())
+
+
+async def test_moving_the_cursor_does_not_rebuild_the_footer(sample: Path) -> None:
+    """The footer is rebuilt (every key widget remounted: tens of ms of the screen's thread) only when the
+    bindings change, never because the cursor moved to an event with other pivots available."""
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        main = app.main_screen
+        table = main.query_one(EventTable)
+        table.focus()
+        await settle(app, pilot)
+        published: list[object] = []
+        main.bindings_updated_signal.subscribe(main, lambda screen: published.append(screen))
+        kinds_seen = set()
+        for _ in range(min(40, table.row_count - 1)):
+            await pilot.press("down")
+            kinds_seen.add(frozenset(k for k, p in main._pivots.items() if p is not None))
+        await settle(app, pilot)
+        assert len(kinds_seen) > 1, "the sample's events should differ in the pivots they offer"
+        assert published == []

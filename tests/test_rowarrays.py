@@ -10,7 +10,8 @@ from trailtui.engine.rowarrays import row_array
 
 
 @pytest.mark.parametrize("rows", [
-    array("I", [5, 1, 1, 4_000_000_000]), range(3, 40, 3), [7, 0, 2], array("I"), range(0),
+    array("I", [5, 1, 1, 4_000_000_000]), range(3, 40, 3), range(40, 3, -7), range(100_000), [7, 0, 2],
+    array("I"), range(0),
 ])
 def test_row_array_holds_the_rows_in_their_order(rows) -> None:
     got = row_array(rows)

@@ -36,12 +36,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import jsonvalues
-from ..rowarrays import row_array
+from ..rowarrays import row_array, uint_rows
 from ..model import DigestSkipped, Problem, Progress, Source, SourceDone, StoredBatch
 from . import cache as cachefs
 from . import pathvalues
 from .ingest import LOCAL_FIRST_MAX, InputSlot, WorkerPool, encode_input, read_ipc, worker_count
-from .schema import DISPLAY_COLUMNS, PATH_COLUMNS, SCHEMA_VERSION, create_statements
+from .schema import DISPLAY_COLUMNS, SCHEMA_VERSION, create_statements
 
 Cancelled = Optional[Callable[[], bool]]
 
@@ -853,10 +853,7 @@ class ColumnarBackend:
                                      f" ORDER BY e.{column} {direction}, w.pos").to_arrow_reader().read_all()
                 finally:
                     con.unregister("trailtui_order")
-        column_data = result.column(0).combine_chunks().cast(pa.uint32())
-        out = array("I")
-        out.frombytes(column_data.buffers()[1].to_pybytes()[column_data.offset * 4 : (column_data.offset + len(column_data)) * 4])
-        return out
+        return uint_rows(result.column(0).cast(pa.uint32()))
 
     def _arrow(self, sql: str, params: Sequence[Any]) -> pa.Table:
         with self.reading():

@@ -42,7 +42,7 @@ from ..planner import (
 )
 from ..query import EventQuery, FilterResult, _join, compile_query
 from ..store import DERIVED_INDEXES, PATH_INDEXES
-from ..rowarrays import row_array
+from ..rowarrays import row_array, uint_rows
 from .schema import PATH_COLUMNS
 
 CHUNK = 2048
@@ -345,19 +345,7 @@ def _within_table(cur: Any, within: Sequence[int], name: str = "_within_rows") -
 
 def _rows(cur: Any, sql: str) -> array:
     """The ``row`` column of a query as an ``array('I')`` (read from Arrow buffers, no per-row Python)."""
-    return _uint_rows(cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table().column("row"))
-
-
-def _uint_rows(column: Any) -> array:
-    """A UINTEGER Arrow column as an ``array('I')``."""
-    out = array("I")
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        data = chunk.buffers()[1]
-        start = chunk.offset * 4
-        out.frombytes(memoryview(data)[start : start + len(chunk) * 4])
-    return out
+    return uint_rows(cur.sql(f"SELECT CAST(row AS UINTEGER) AS row FROM ({sql})").to_arrow_table().column("row"))
 
 
 def run_filter(
@@ -400,9 +388,9 @@ def run_filter(
         narrow = " AND ".join(scope + ([] if cheap.every else [f"({cheap.where})"]))
         decided = cur.sql(predicate.decided(narrow, "CAST(row AS UINTEGER) AS row")).to_arrow_table()
         decided = decided.sort_by("row")
-        matched = _uint_rows(decided.filter(decided.column("match")).column("row"))
-        failing = _uint_rows(decided.filter(decided.column("error")).column("row"))
-        unsure_rows = _uint_rows(decided.filter(decided.column("unsure")).column("row"))
+        matched = uint_rows(decided.filter(decided.column("match")).column("row"))
+        failing = uint_rows(decided.filter(decided.column("error")).column("row"))
+        unsure_rows = uint_rows(decided.filter(decided.column("unsure")).column("row"))
         if narrow != where and (failing or unsure_rows):
             inside = set(_rows(cur, f"SELECT row FROM events WHERE "
                                     f"{_within_table(cur, list(failing) + list(unsure_rows), '_check_rows')} AND {where}"))

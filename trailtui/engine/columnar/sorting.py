@@ -20,9 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import jq
-from .filtering import _uint_rows
+
 from ..jq import sql as jqsql
-from ..rowarrays import row_array
+from ..rowarrays import row_array, uint_rows
 from ..query import EventQuery
 
 
@@ -92,7 +92,7 @@ def order_projection(backend: Any, rows: Sequence[int], query: EventQuery, index
         cur.close()
     if table.num_rows != len(rows) or pc.any(table.column("bad")).as_py():
         return None
-    return _uint_rows(table.column("row"))
+    return uint_rows(table.column("row"))
 
 
 def _as_span(rows: Sequence[int], total: int) -> Optional[range]:

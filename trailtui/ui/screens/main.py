@@ -547,13 +547,11 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         return self.query_one(EventTable).cursor_row_id
 
     def _refresh_pivots(self) -> None:
+        # No refresh_bindings here: the footer does not depend on the pivots (check_action keeps every pivot
+        # key enabled; one that cannot act says why), and rebuilding it on each cursor move cost ~10-30 ms
+        # of the screen's thread per key.
         row = self.selected_row()
-        before = {kind for kind, pivot in self._pivots.items() if pivot is not None}
         self._pivots = self.session.pivots(row) if row is not None else {}
-        after = {kind for kind, pivot in self._pivots.items() if pivot is not None}
-        if after != before:
-            # Rebuilding the footer costs milliseconds of layout: only when a key's state changes.
-            self.refresh_bindings()
 
     # Every key stays enabled (no check_action greying): a key that cannot act says why instead.
 
@@ -1072,7 +1070,8 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         tail = " · " + " · ".join(parts)
         width = max(20, self.query_one("#status", Static).content_region.width or self.size.width - 2)
         crumbs = fit_crumbs(self.crumbs, max(12, width - len(tail)) if len(tail) < width - 12 else width // 2)
-        self.query_one("#status", Static).update(safe_text(crumbs + tail))
+        # One line of a fixed size (app.tcss): no layout pass, which would reflow and repaint the whole screen.
+        self.query_one("#status", Static).update(safe_text(crumbs + tail), layout=False)
 
     def on_resize(self) -> None:
         # At 80 columns the footer needs every cell for the keys: the palette stays on ^p and in help.

@@ -290,7 +290,7 @@ class FilterBar(Widget):
     def _set_status(self, text: str) -> None:
         text = safe_text(text)  # error messages quote the filter, which may hold control characters
         self.status_text = text
-        self.query_one("#filter-status", Static).update(Content(text))
+        self.query_one("#filter-status", Static).update(Content(text), layout=False)  # fixed size: no reflow
 
     def _render_error(self) -> None:
         if self._error is None:
