@@ -340,3 +340,20 @@ async def test_moving_the_cursor_does_not_rebuild_the_footer(sample: Path) -> No
         await settle(app, pilot)
         assert len(kinds_seen) > 1, "the sample's events should differ in the pivots they offer"
         assert published == []
+
+
+async def test_narrowing_the_terminal_drops_the_palette_key_from_the_footer(sample: Path) -> None:
+    """Below 110 columns the footer needs every cell for the keys: the palette key goes (and comes back)."""
+    from textual.widgets import Footer
+
+    app = TrailApp(paths=[str(sample)])
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        footer = app.main_screen.query_one(Footer)
+        assert footer.query(".-command-palette")
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert not footer.query(".-command-palette")
+        await pilot.resize_terminal(160, 50)
+        await settle(app, pilot)
+        assert footer.query(".-command-palette")

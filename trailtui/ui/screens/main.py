@@ -1075,7 +1075,11 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
 
     def on_resize(self) -> None:
         # At 80 columns the footer needs every cell for the keys: the palette stays on ^p and in help.
-        self.query_one(Footer).show_command_palette = self.size.width >= 110
+        footer = self.query_one(Footer)
+        wide = self.size.width >= 110
+        if footer.show_command_palette != wide:
+            footer.show_command_palette = wide
+            self.refresh_bindings()  # the footer shows the change only when it is rebuilt
         self.set_class(self.size.width < WIDE_FACETS, "-narrow")
         self.call_after_refresh(self.update_status)
 
