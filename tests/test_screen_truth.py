@@ -219,3 +219,17 @@ async def test_filter_progress_and_stale_rows_are_visible(sample: Path) -> None:
         assert "rows not yet updated" in status
         assert screen.query_one(EventTable).has_class("-stale")
         assert "20% of 200,000" in str(screen.query_one("#filter-running").render())
+
+
+def test_status_tail_gives_way_by_rank_and_keeps_the_counts() -> None:
+    from trailtui.ui.screens.main import status_tail
+
+    parts = [("1,700 loaded", 0), ("450 shown", 0), ("filter 4 ms", 4), ("read as selection (auto)", 2), ("R flips", 5)]
+    assert status_tail(parts, 200) == " · 1,700 loaded · 450 shown · filter 4 ms · read as selection (auto) · R flips"
+    # The key hint goes first, then the timing, then the reading; the counts never.
+    assert status_tail(parts, 66) == " · 1,700 loaded · 450 shown · read as selection (auto)"
+    assert status_tail(parts, 40) == " · 1,700 loaded · 450 shown"
+    assert status_tail(parts, 5) == " · 1,700 loaded · 450 shown"
+    for room in range(5, 120):
+        got = status_tail(parts, room)
+        assert len(got) <= room or got == " · 1,700 loaded · 450 shown"

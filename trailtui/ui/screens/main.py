@@ -1047,28 +1047,30 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         loaded = self.load_message or f"{len(self.session):,} loaded"
         if self.load_partial and not self.is_loading:
             loaded += " (partial: load cancelled)"
-        parts = [loaded, f"{table.row_count:,} shown"]
+        # (text, rank): when the line is too narrow, the highest ranks give way first.
+        parts: list[tuple[str, int]] = [(loaded, 0), (f"{table.row_count:,} shown", 0)]
         widen = self.widen_status()
         if widen:
-            parts.insert(0, widen)
+            parts.insert(0, (widen, 1))
         if table.marked:
-            parts.append(f"{len(table.marked):,} marked")
+            parts.append((f"{len(table.marked):,} marked", 1))
         if self.filter_progress:
-            parts.append(self.filter_progress)
+            parts.append((self.filter_progress, 1))
         if table.has_class("-stale"):
-            parts.append("rows of the previous filter" if self.query_one(FilterBar).has_error else "rows not yet updated")
+            parts.append(("rows of the previous filter" if self.query_one(FilterBar).has_error else "rows not yet updated", 0))
         elif self.view is not None:
-            parts.append(f"filter {self.view.elapsed_ms:,.0f} ms")
+            parts.append((f"filter {self.view.elapsed_ms:,.0f} ms", 4))
             if self.view.query.flippable:
                 how = "selection" if self.view.reading == "select" else "columns"
-                parts.append(f"read as {how}{'' if self.state.reading else ' (auto)'} · R flips")
+                parts.append((f"read as {how}{'' if self.state.reading else ' (auto)'}", 2))
+                parts.append(("R flips", 5))
         hidden = table.columns_off_screen
         if hidden:
-            parts.append(f"{_count(len(hidden), 'column')} → (l)")
+            parts.append((f"{_count(len(hidden), 'column')} → (l)", 3))
         if self.state.note:
-            parts.append(self.state.note)
-        tail = " · " + " · ".join(parts)
+            parts.append((self.state.note, 2))
         width = max(20, self.query_one("#status", Static).content_region.width or self.size.width - 2)
+        tail = status_tail(parts, width - 12)
         crumbs = fit_crumbs(self.crumbs, max(12, width - len(tail)) if len(tail) < width - 12 else width // 2)
         # One line of a fixed size (app.tcss): no layout pass, which would reflow and repaint the whole screen.
         self.query_one("#status", Static).update(safe_text(crumbs + tail), layout=False)
@@ -1100,6 +1102,22 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
 def _count(n: int, noun: str) -> str:
     """``1 file``, ``2 files``."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def status_tail(parts: Sequence[tuple[str, int]], room: int) -> str:
+    """`` · a · b …`` from ``(text, rank)`` parts, leaving out the highest-ranked ones (later first among
+    equals) until it fits in ``room`` cells; rank 0 parts always stay (the status line ellipsises)."""
+    kept = list(parts)
+
+    def text() -> str:
+        return " · " + " · ".join(t for t, _ in kept)
+
+    while len(text()) > room:
+        droppable = [i for i, (_, rank) in enumerate(kept) if rank > 0]
+        if not droppable:
+            break
+        kept.pop(max(droppable, key=lambda i: (kept[i][1], i)))
+    return text()
 
 
 def fit_crumbs(crumbs: Sequence[str], width: int) -> str:
