@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 import threading
 import time
 import weakref
@@ -306,6 +307,32 @@ def _decode(raw: str) -> Any:
         return json.loads(raw)
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker where ``spawn`` can start it.
+
+    The tracker is started (once per process, on the first spawn) with ``sys.stderr.fileno()`` passed down.
+    Inside a Textual app ``sys.stderr`` is the app's print capture, whose ``fileno()`` is -1, and spawning
+    then fails with "bad value(s) in fds_to_keep": every filter that needed jq failed in the app. Started
+    here with stderr pointing at ``/dev/null`` for that moment (its warnings must not draw over the screen
+    anyway); ``sys.stderr`` is put back at once.
+    """
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        return
+    current = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = current
+
+
 class JqPool:
     """A persistent process pool (started on first use, shut down at exit)."""
 
@@ -319,6 +346,7 @@ class JqPool:
                 import multiprocessing
 
                 workers = max(1, min(2, os.cpu_count() or 1))
+                _start_resource_tracker()
                 cls._executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
                 atexit.register(cls.shutdown)
             return cls._executor

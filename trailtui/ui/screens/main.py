@@ -423,6 +423,11 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
             reason = f"{err.message}: {err.hint}" if err.hint else err.message
             self.post_message(FilterFailed(generation, state.filter_text, None, reason))
             return
+        except Exception as err:  # noqa: BLE001 - an engine failure: said where the filter is, never a hang
+            if not worker.is_cancelled:
+                self.post_message(FilterFailed(generation, state.filter_text, None,
+                                               f"the filter could not run ({type(err).__name__}: {err})"))
+            return
         if view is not None and not worker.is_cancelled:
             self.post_message(FilterApplied(generation, view))
 
