@@ -352,3 +352,18 @@ def test_projection_sort_in_sql_answers_for_plain_paths(generated: tuple) -> Non
     store, backend = generated
     query = compile_query("[.eventTime, .eventName, .sourceIPAddress]")
     assert order_projection(backend, list(range(len(store))), query, 1) is not None
+
+
+def test_jq_fallback_reports_progress_up_to_its_candidates(generated: tuple) -> None:
+    """The rows jq must read are counted as the worker processes answer (the screen shows it as a
+    percentage); the answer is the in-memory engine's."""
+    store, backend = generated
+    query = compile_query('select(.eventName | explode | length > 20)')
+    calls: list[tuple[int, int]] = []
+    result = filtering.run_filter(backend, query, progress=lambda done, todo: calls.append((done, todo)))
+    assert list(result.rows) == list(run_filter(store, query).rows)
+    assert calls, "a filter evaluated by jq reports progress"
+    todos = {todo for _, todo in calls}
+    assert todos == {len(store)}  # explode has no SQL meaning: every event is a candidate
+    dones = [done for done, _ in calls]
+    assert dones == sorted(dones) and dones[-1] == len(store)

@@ -794,11 +794,12 @@ class ColumnarBackend:
     # -- questions ---------------------------------------------------------------------------------
 
     def filter(self, query: Any, *, n: Optional[int] = None, cancelled: Cancelled = None,
-               within: Optional[Sequence[int]] = None) -> Any:
-        """SQL where it means what jq means, jq on candidates otherwise (``filtering.run_filter``)."""
+               within: Optional[Sequence[int]] = None, progress: Optional[Callable[[int, int], None]] = None) -> Any:
+        """SQL where it means what jq means, jq on candidates otherwise (``filtering.run_filter``);
+        ``progress(done, todo)`` follows jq's part."""
         from .filtering import run_filter
 
-        return run_filter(self, query, n=n, cancelled=cancelled, within=within)
+        return run_filter(self, query, n=n, cancelled=cancelled, within=within, progress=progress)
 
     def order_projection(self, rows: Sequence[int], query: Any, index: int, descending: bool = False) -> Any:
         """``rows`` sorted by the projection's cell ``index`` in one SQL query, in jq's order; None when SQL

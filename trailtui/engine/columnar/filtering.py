@@ -383,9 +383,13 @@ def run_filter(
     n: Optional[int] = None,
     cancelled: Optional[Callable[[], bool]] = None,
     within: Optional[Sequence[int]] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> FilterResult:
     """The rows (below ``n``) the query selects on ``backend`` (anything with ``con`` and ``len()``),
-    equal to the in-memory engine's :class:`FilterResult` (rows, errors, first error)."""
+    equal to the in-memory engine's :class:`FilterResult` (rows, errors, first error).
+
+    ``progress(done, todo)`` is called as jq works through the rows SQL could not decide (SQL's own part
+    reports nothing: it takes milliseconds to a second)."""
     started = time.perf_counter()
     total = len(backend) if n is None else n
     if query.mode == "root":
@@ -409,7 +413,7 @@ def run_filter(
             # then the raw text of those rows only.
             candidates = _rows(cur, f"SELECT row FROM events WHERE {where}")
             return _run_jq(cur, query, _within_table(cur, candidates, "_candidate_rows"), total, cancelled, started,
-                           array("I"), 0, None)
+                           array("I"), 0, None, len(candidates), progress)
         # SQL decides on the plan's candidates without its raw-text tests (matches lie inside the plan
         # anyway); only the rows it leaves to jq or counts as errors must also pass those tests.
         cheap = plan_sql(cur, query.plan, total, backend, raw=False)
@@ -432,7 +436,7 @@ def run_filter(
         if not unsure_rows:
             return FilterResult(matched, total, errors, first_error, time.perf_counter() - started)
         return _run_jq(cur, query, _within_table(cur, unsure_rows, "_unsure_rows"), total, cancelled, started,
-                       matched, errors, (first_row, first_error) if errors else None)
+                       matched, errors, (first_row, first_error) if errors else None, len(unsure_rows), progress)
     finally:
         cur.close()
 
@@ -447,19 +451,23 @@ def _message(cur: Any, query: EventQuery, row: int) -> Optional[str]:
 
 
 def _run_jq(cur: Any, query: EventQuery, where: str, total: int, cancelled: Optional[Callable[[], bool]],
-            started: float, matched: array, errors: int, first: Optional[tuple[int, Optional[str]]]) -> FilterResult:
+            started: float, matched: array, errors: int, first: Optional[tuple[int, Optional[str]]], todo: int,
+            progress: Optional[Callable[[int, int], None]] = None) -> FilterResult:
     """jq on the rows ``where`` selects, in worker processes; merged with what SQL already decided."""
     executor = JqPool.executor()
     paths = dict(cur.execute("SELECT id, path FROM sources").fetchall()) if query.uses_filename else None
     cur.execute(f"SELECT row, raw, src FROM events WHERE {where} ORDER BY row")
     pending: list[tuple[list[int], Future]] = []
     hits: list[int] = []
-    decoded = 0
+    decoded = done = 0
     is_cancelled = False
 
     def collect(block: list[int], future: Future) -> None:
-        nonlocal errors, first
+        nonlocal errors, first, done
         found, count, err = future.result()
+        done += len(block)
+        if progress is not None:
+            progress(done, todo)
         hits.extend(block[i] for i in found)
         errors += count
         if err is not None:
