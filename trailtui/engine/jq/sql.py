@@ -1040,12 +1040,13 @@ def _display(v: Val) -> tuple[str, str, str]:
     null_text, null_number = "CAST(NULL AS VARCHAR)", "CAST(NULL AS DOUBLE)"
     if v.kind == "json":
         t = _jtype(v.sql)
-        number = _bind(f"CASE WHEN {t} IN ('BIGINT', 'DOUBLE') THEN TRY_CAST({v.sql} AS DOUBLE) END")
+        number = _bind(f"CASE WHEN {t} IN {_NUMERIC} THEN TRY_CAST({v.sql} AS DOUBLE) END")
         code = (f"CASE {t} WHEN 'VARCHAR' THEN {CELL_STRING} WHEN 'NULL' THEN {CELL_NULL} "
                 f"WHEN 'BOOLEAN' THEN CASE WHEN CAST({v.sql} AS VARCHAR) = 'true' THEN {CELL_TRUE} ELSE {CELL_FALSE} END "
                 f"WHEN 'BIGINT' THEN CASE WHEN {exact.format(number)} THEN {CELL_INT} ELSE {CELL_JQ} END "
+                f"WHEN 'UBIGINT' THEN CASE WHEN {exact.format(number)} THEN {CELL_INT} ELSE {CELL_JQ} END "
                 f"WHEN 'DOUBLE' THEN CASE WHEN {exact.format(number)} THEN {CELL_FLOAT} ELSE {CELL_JQ} END "
-                f"ELSE {CELL_JQ} END")  # UBIGINT (beyond 2**63), an array, an object, or jq raised (NULL)
+                f"ELSE {CELL_JQ} END")  # an array, an object, or jq raised (NULL)
         text = f"CASE WHEN {t} = 'VARCHAR' THEN ({v.sql} ->> '$') END"
         doubt = v.unsure
     elif v.kind == "str":
@@ -1058,7 +1059,7 @@ def _display(v: Val) -> tuple[str, str, str]:
         code = f"CASE WHEN {v.sql} THEN {CELL_TRUE} WHEN NOT {v.sql} THEN {CELL_FALSE} ELSE {CELL_JQ} END"
         text, number, doubt = null_text, null_number, v.unsure
     else:  # num: an int or a float only where the translation knows which (Val.integral)
-        number = v.sql
+        number = _bind(f"CAST({v.sql} AS DOUBLE)")  # a literal is a DECIMAL in DuckDB
         code = (f"CASE WHEN {number} IS NULL OR NOT ({exact.format(number)}) THEN {CELL_JQ} "
                 f"WHEN {v.integral} THEN {CELL_INT} WHEN NOT {v.integral} THEN {CELL_FLOAT} ELSE {CELL_JQ} END")
         text, doubt = null_text, v.unsure
