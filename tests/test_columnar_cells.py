@@ -265,3 +265,28 @@ def test_hidden_and_reordered_projected_columns(two_sessions: tuple, monkeypatch
     got = columnar.cell_values(list(range(len(columnar))), columns, compile_query(text))
     want = memory.cell_values(list(range(len(memory))), columns, compile_query(text))
     assert _typed(got) == _typed(want)
+
+
+@pytest.mark.parametrize("fmt", [None, "tsv", "csv", "json"])
+def test_query_command_prints_the_same_on_both_backends(two_sessions: tuple, tmp_path: Path, fmt: Optional[str],
+                                                        capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    """`trailtui query` with a projection (jq's output and --format): the columnar backend, which takes the
+    cells of the 609 events from SQL, prints the bytes the in-memory backend prints, warnings included."""
+    from trailtui.cli import main
+
+    memory, _columnar = two_sessions
+    path = memory.paths[0]
+    outputs = []
+    for backend in ("memory", "duckdb"):
+        args = ["query", path, "-f", ".Records[] | [.eventName, .a, .b, .userIdentity.userName // \"N/A\"]",
+                "--backend", backend]
+        if backend == "duckdb":
+            args.append("--no-cache")
+        if fmt:
+            args += ["--format", fmt]
+        code = main(args)
+        captured = capsysbinary.readouterr()
+        outputs.append((code, captured.out, captured.err))
+    assert outputs[0] == outputs[1]
+    printed = outputs[0][1]
+    assert (len(orjson.loads(printed)) if fmt == "json" else printed.count(b"\n")) >= 600
