@@ -345,7 +345,10 @@ class Session:
         return array("I", [rows[i] for i in order])
 
     def cell_values(self, rows: Sequence[int], columns: Sequence[Column], query: Optional[EventQuery]) -> list[list[Any]]:
-        """The cells of ``rows`` for ``columns`` as JSON values, one list per row."""
+        """The cells of ``rows`` for ``columns`` as JSON values, one list per row.
+
+        A backend with ``projected_cells`` (the columnar one) computes a projection's cells for many rows in
+        one request; jq runs only on the rows it leaves (None), and on every row for path columns."""
         backend = self.backend
         fields = list(dict.fromkeys(column.key for column in columns if column.is_field))
         many = getattr(backend, "display_fields", None)  # optional: every field in one request
