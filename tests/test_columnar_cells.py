@@ -303,3 +303,28 @@ def test_query_command_prints_the_same_on_both_backends(two_sessions: tuple, fmt
     assert answered and all(answered)  # the columnar run took its cells from SQL
     printed = outputs[0][1]
     assert (len(orjson.loads(printed)) if fmt == "json" else printed.count(b"\n")) >= 600
+
+
+def test_strings_of_few_distinct_values_decode_once_and_equal_arrow() -> None:
+    """Columns of many rows and few distinct values take the dictionary path: same values, nulls kept."""
+    import pyarrow as pa
+
+    values = [None if i % 7 == 0 else HOSTILE[i % len(HOSTILE)] for i in range(20000)]
+    column = pa.chunked_array([pa.array(values[:9000]), pa.array(values[9000:])])
+    got = cells._strings(column)
+    assert got == values
+    assert len({id(v) for v in got if v is not None}) <= len(HOSTILE)  # one object per distinct value
+    unique = [f"t{i}" for i in range(20000)]
+    assert cells._strings(pa.chunked_array([pa.array(unique)])) == unique
+
+
+def test_many_rows_through_one_query_equal_jq() -> None:
+    """Above the dictionary path's threshold (8,192 rows), the benchmark's projection row for row."""
+    store = store_of(samplegen.generate(9000, seed=3, incident=True))
+    backend = build(store)
+    try:
+        raws = [store.raw(i) for i in range(len(store))]
+        assert _check(backend, raws, BENCH) == len(raws)
+        assert _check(backend, raws, "[.eventName, .readOnly, .awsRegion, (.requestParameters | length)]") > 8000
+    finally:
+        backend.close()
