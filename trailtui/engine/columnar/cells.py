@@ -68,7 +68,17 @@ def projected_cells(backend: Any, query: EventQuery, rows: Sequence[int]) -> Opt
         return []
     count = len(compiled.values) // 3
     table = _fetch(backend, compiled, count, rows)
-    return None if table is None else _rows_of(table, count)
+    if table is None:
+        return None
+    out: list[Optional[list[Any]]] = []
+    for start in range(0, table.num_rows, SLICE):
+        out += _rows_of(table.slice(start, SLICE), count)
+    return out
+
+
+SLICE = 65536
+"""Rows turned into Python at a time: each Arrow-to-Python call holds the GIL until it returns, and the
+screen's thread waits for it (a million strings at once would stall a frame by ~100 ms)."""
 
 
 def _fetch(backend: Any, compiled: jqsql.Predicate, count: int, rows: Sequence[int]) -> Optional[pa.Table]:
