@@ -315,7 +315,8 @@ def test_sql_grows_linearly_with_the_filter() -> None:
 # --- sorting by a projected cell in SQL ---------------------------------------------------------------------
 
 SORTS = ["[.eventTime, .eventName]", "[.userIdentity.type, .a]", "select(.a != null) | [.b, .a]", "[.a.b, .eventName]",
-         "[(.a // .b), .requestParameters]", "[outcome, .a]", "[.a | tostring]"]
+         "[(.a // .b), .requestParameters]", "[outcome, .a]", "[.a | tostring]", ".Records[] | [.b, .a] | @csv",
+         '["B", "A"], (.Records[] | select(.a != null) | [.b, .a]) | @tsv']
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -350,8 +351,8 @@ def test_projection_sort_in_sql_answers_for_plain_paths(generated: tuple) -> Non
     from trailtui.engine.columnar.sorting import order_projection
 
     store, backend = generated
-    query = compile_query("[.eventTime, .eventName, .sourceIPAddress]")
-    assert order_projection(backend, list(range(len(store))), query, 1) is not None
+    for text in ("[.eventTime, .eventName, .sourceIPAddress]", ".Records[] | [.eventTime, .eventName] | @tsv"):
+        assert order_projection(backend, list(range(len(store))), compile_query(text), 1) is not None, text
 
 
 def test_jq_fallback_reports_progress_up_to_its_candidates(generated: tuple) -> None:

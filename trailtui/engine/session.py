@@ -37,6 +37,9 @@ BLOCK = 64
 """Rows whose cells a view computes together (one backend round trip, one decode run)."""
 CACHED_BLOCKS = 64
 """Blocks of cells a view keeps (about 4,000 rows: several screens either side of the cursor)."""
+BULK_ROWS = 1 << 20
+"""Rows whose cells export and headless output ask for at once (a backend that computes a projection's cells
+in SQL answers each request in one query, quicker the more rows it has)."""
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,11 @@ class View:
         """Cells as JSON values for many rows (default all) without filling the cache (for export)."""
         positions = range(len(self.rows)) if positions is None else positions
         session, columns, query = self.session, self.columns, self.query
-        for start in range(0, len(positions), BLOCK):
-            chunk = positions[start : start + BLOCK]
-            yield from session.cell_values([self.rows[p] for p in chunk], columns, query)
+        every = isinstance(positions, range) and positions.step == 1
+        for start in range(0, len(positions), BULK_ROWS):
+            chunk = positions[start : start + BULK_ROWS]
+            rows = self.rows[chunk.start : chunk.stop] if every else [self.rows[p] for p in chunk]
+            yield from session.cell_values(rows, columns, query)
 
     def sample_cells(self, positions: Sequence[int]) -> list[list[str]]:
         """The cells as text of many scattered positions in one backend request (the table's column-width
@@ -340,7 +345,10 @@ class Session:
         return array("I", [rows[i] for i in order])
 
     def cell_values(self, rows: Sequence[int], columns: Sequence[Column], query: Optional[EventQuery]) -> list[list[Any]]:
-        """The cells of ``rows`` for ``columns`` as JSON values, one list per row."""
+        """The cells of ``rows`` for ``columns`` as JSON values, one list per row.
+
+        A backend with ``projected_cells`` (the columnar one) computes a projection's cells for many rows in
+        one request; jq runs only on the rows it leaves (None), and on every row for path columns."""
         backend = self.backend
         fields = list(dict.fromkeys(column.key for column in columns if column.is_field))
         many = getattr(backend, "display_fields", None)  # optional: every field in one request
@@ -358,22 +366,48 @@ class Session:
                 needs_record = True
         if not needs_record:
             return [list(cells) for cells in zip(*by_column)] if columns else [[] for _ in rows]
+        projecting = query is not None and query.projection is not None
+        in_bulk = getattr(backend, "projected_cells", None)  # optional: a projection's cells for many rows at once
+        known = in_bulk(query, rows) if in_bulk is not None and projecting and any(c.is_projected for c in columns) else None
+        if known is not None and all(c.is_projected for c in columns):
+            return self._projected_values(rows, columns, query, known)
         out: list[list[Any]] = []
         for i, record in enumerate(backend.records(rows)):
-            projected: Optional[list[Any]] = None
+            projected: Optional[list[Any]] = known[i] if known is not None else None
             cells: list[Any] = []
             for column, values in zip(columns, by_column):
                 if values is not None:
                     cells.append(values[i])
                 elif column.is_projected:
                     if projected is None:
-                        projected = (cells_of(query, record) or []) if query is not None and query.projection else []
+                        projected = (cells_of(query, record) or []) if projecting else []
                     index = int(column.key[1:])
                     cells.append(projected[index] if index < len(projected) else None)
                 else:
                     cells.append(self.path_value(column.key, record))
             out.append(cells)
         return out
+
+    def _projected_values(self, rows: Sequence[int], columns: Sequence[Column], query: EventQuery,
+                          known: list[Optional[list[Any]]]) -> list[list[Any]]:
+        """``cell_values`` when every column is a projected cell and the backend gave ``known`` (a row's cells,
+        or None where jq computes them): only those rows are read and run."""
+        indexes = [int(column.key[1:]) for column in columns]
+        same = list(range(len(indexes)))
+
+        def pick(cells: list[Any]) -> list[Any]:
+            if len(cells) == len(indexes) and indexes == same:
+                return cells
+            return [cells[index] if index < len(cells) else None for index in indexes]
+
+        out: list[Any] = list(known)
+        missing = [i for i, cells in enumerate(known) if cells is None] if None in known else []
+        for i, record in zip(missing, self.backend.records([rows[i] for i in missing])):
+            out[i] = pick(cells_of(query, record) or [])
+        width = next((len(cells) for cells in known if cells is not None), None)
+        if width == len(indexes) and indexes == same:
+            return out  # the projection's own columns in order: a row from the backend is already its cells
+        return [cells if known[i] is None else pick(cells) for i, cells in enumerate(out)]
 
     def column_program(self, path: str) -> Any:
         """A jq path column compiled once, with the prelude in scope (UsageError for a bad one)."""
@@ -403,6 +437,11 @@ class Session:
         query = view.query
         for value in query.header_outputs:
             yield dumps_raw(value)
+        if query.kind == "project" and query.match is None and query.fmt is None:
+            # No selects and no format: each event's output is the projection's, which a backend may compute.
+            for _row, value in self.projection_rows(view, on_error):
+                yield dumps_raw(value)
+            return
         rows = view.rows
         source_of = self.backend.source_of
         for row, record in zip(rows, self.backend.records(rows)):
@@ -419,8 +458,30 @@ class Session:
         """
         query = view.query
         rows = view.rows
+        in_bulk = getattr(self.backend, "projected_cells", None)  # optional: see cell_values
+        if in_bulk is None or query.uses_filename:
+            yield from self._run_projection(query, rows, self.backend.records(rows), on_error)
+            return
+        for start in range(0, len(rows), BULK_ROWS):
+            chunk = rows[start : start + BULK_ROWS]
+            # A backend answers only for a projection `[e0, e1, …]`, whose one output per event is its cells.
+            known = in_bulk(query, chunk)
+            if known is None:
+                yield from self._run_projection(query, chunk, self.backend.records(chunk), on_error)
+                continue
+            missing = [chunk[i] for i, cells in enumerate(known) if cells is None]
+            records = self.backend.records(missing)
+            for row, cells in zip(chunk, known):
+                if cells is not None:
+                    yield row, cells
+                else:
+                    yield from self._run_projection(query, [row], records, on_error)
+
+    def _run_projection(self, query: EventQuery, rows: Sequence[int], records: Iterator[Any],
+                        on_error: Callable[[int, str], None]) -> Iterator[tuple[int, Any]]:
+        """``projection_rows`` by jq for ``rows``, whose records ``records`` yields in order."""
         source_of = self.backend.source_of
-        for row, record in zip(rows, self.backend.records(rows)):
+        for row, record in zip(rows, records):
             try:
                 filename = source_of(row).path if query.uses_filename else None
                 for value in query.projection.run(record, filename=filename):

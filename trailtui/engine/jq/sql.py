@@ -66,6 +66,9 @@ class Val:
     loose: str = "FALSE"
     """(``str`` only) rows where the text is ``tostring`` of a non-string: it may differ from jq's text in
     number spellings and in the escape of DEL, nowhere else (see :func:`text_safe`)."""
+    integral: str = "NULL"
+    """(``num`` only) TRUE where the in-memory engine holds the number as a Python ``int``, FALSE where as a
+    ``float``, NULL where the translation cannot tell (a projected cell then leaves the row to Python)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def _bind(sql: str, force: bool = False) -> str:
 
 
 def _bound(v: Val) -> Val:
-    return replace(v, sql=_bind(v.sql), unsure=_bind(v.unsure), loose=_bind(v.loose))
+    return replace(v, sql=_bind(v.sql), unsure=_bind(v.unsure), loose=_bind(v.loose), integral=_bind(v.integral))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -613,7 +616,7 @@ class Compiler:
         if isinstance(value, str):
             return Val("str", lit(value))
         if isinstance(value, (int, float)):
-            return Val("num", _num_lit(value))
+            return Val("num", _num_lit(value), integral="TRUE" if isinstance(value, int) else "FALSE")
         if value is None:
             return Val("json", "'null'::JSON", canonical=True)
         raise Untranslatable("a literal of this type")
@@ -630,7 +633,8 @@ class Compiler:
             return f"CASE {t} WHEN TRUE THEN {x} WHEN FALSE THEN {y} END"
 
         if a.kind == b.kind and a.kind in ("str", "num", "bool"):
-            return Val(a.kind, pick(a.sql, b.sql), unsure, loose=pick(a.loose, b.loose))
+            return Val(a.kind, pick(a.sql, b.sql), unsure, loose=pick(a.loose, b.loose),
+                       integral=pick(a.integral, b.integral))
         a_json, b_json = self.to_json(a), self.to_json(b)
         if a_json is None or b_json is None:
             raise Untranslatable("an alternative mixing computed types")
@@ -647,8 +651,10 @@ class Compiler:
             text = v.sql[1:-1].replace("''", "'")
             return Val("json", lit(orjson.dumps(text).decode()) + "::JSON", v.unsure, canonical=True)
         if v.kind == "num" and _is_plain_number(v.sql):
+            # A literal: its JSON text keeps its Python type (1 is an int, 1.0 a float; see Val.integral).
             number = float(v.sql)
-            text = orjson.dumps(int(number) if number.is_integer() and abs(number) < 2**53 else number).decode()
+            whole = number.is_integer() and abs(number) < 2**53 and v.integral != "FALSE"
+            text = orjson.dumps(int(number) if whole else number).decode()
             return Val("json", f"'{text}'::JSON", v.unsure, canonical=False)
         return None
 
@@ -727,11 +733,11 @@ class Compiler:
 
     def length(self, v: Val) -> Val:
         if v.kind == "str":
-            return Val("num", f"CAST(length({v.sql}) AS DOUBLE)", _or(v.unsure, v.loose))
+            return Val("num", f"CAST(length({v.sql}) AS DOUBLE)", _or(v.unsure, v.loose), integral="TRUE")
         if v.kind == "key":
-            return Val("num", f"CAST(length({v.sql}) AS DOUBLE)", v.unsure)
+            return Val("num", f"CAST(length({v.sql}) AS DOUBLE)", v.unsure, integral="TRUE")
         if v.kind == "num":
-            return Val("num", f"abs({v.sql})", v.unsure)
+            return Val("num", f"abs({v.sql})", v.unsure, integral=v.integral)
         if v.kind == "bool":
             return Val("num", "CAST(NULL AS DOUBLE)", v.unsure)
         e = v.sql
@@ -740,7 +746,8 @@ class Compiler:
                f"WHEN 'OBJECT' THEN CAST(len(json_keys({e})) AS DOUBLE) "
                f"WHEN 'BIGINT' THEN abs(TRY_CAST({e} AS DOUBLE)) WHEN 'UBIGINT' THEN abs(TRY_CAST({e} AS DOUBLE)) "
                f"WHEN 'DOUBLE' THEN abs(TRY_CAST({e} AS DOUBLE)) END")
-        return Val("num", sql, _or(v.unsure, big_number(v)))
+        # Python's len() is an int, and abs() keeps a number's type.
+        return Val("num", sql, _or(v.unsure, big_number(v)), integral=f"({_jtype(e)} <> 'DOUBLE')")
 
     def tostring(self, v: Val) -> Val:
         if v.kind in ("str",):
@@ -930,14 +937,17 @@ def strings_match(pattern: str, flags: str) -> Val:
 
 
 def _with_lets(build: Any) -> Predicate:
-    """Run ``build()`` (returning ``(cond, unsure)``) with a fresh :class:`Lets` active; the predicate
-    carries the names it bound."""
+    """Run ``build()`` (returning ``(cond, unsure)`` or a :class:`Predicate`) with a fresh :class:`Lets`
+    active; the predicate carries the names it bound."""
     outer = getattr(_ACTIVE, "lets", None)
     lets = _ACTIVE.lets = Lets()
     try:
-        cond, unsure = build()
+        built = build()
     finally:
         _ACTIVE.lets = outer
+    if isinstance(built, Predicate):
+        return replace(built, lets=tuple(lets.items))
+    cond, unsure = built
     return Predicate(cond, unsure, tuple(lets.items))
 
 
@@ -1019,6 +1029,66 @@ def compile_cell(node: ast.Node) -> Predicate:
     return Predicate(rank, bad, tuple(lets.items), values)
 
 
+CELL_NULL, CELL_FALSE, CELL_TRUE, CELL_INT, CELL_STRING, CELL_FLOAT, CELL_JQ = 0, 1, 2, 3, 4, 7, 8
+"""What :func:`compile_cells` says a cell is: a Python None, False, True, ``int`` (of the number), ``str``,
+``float``, or "jq must compute this row"."""
+
+
+def _display(v: Val) -> tuple[str, str, str]:
+    """``(code, string, number)`` SQL of one value for :func:`compile_cells`."""
+    exact = f"abs({{}}) < {_BIG}"
+    null_text, null_number = "CAST(NULL AS VARCHAR)", "CAST(NULL AS DOUBLE)"
+    if v.kind == "json":
+        t = _jtype(v.sql)
+        number = _bind(f"CASE WHEN {t} IN {_NUMERIC} THEN TRY_CAST({v.sql} AS DOUBLE) END")
+        code = (f"CASE {t} WHEN 'VARCHAR' THEN {CELL_STRING} WHEN 'NULL' THEN {CELL_NULL} "
+                f"WHEN 'BOOLEAN' THEN CASE WHEN CAST({v.sql} AS VARCHAR) = 'true' THEN {CELL_TRUE} ELSE {CELL_FALSE} END "
+                f"WHEN 'BIGINT' THEN CASE WHEN {exact.format(number)} THEN {CELL_INT} ELSE {CELL_JQ} END "
+                f"WHEN 'UBIGINT' THEN CASE WHEN {exact.format(number)} THEN {CELL_INT} ELSE {CELL_JQ} END "
+                f"WHEN 'DOUBLE' THEN CASE WHEN {exact.format(number)} THEN {CELL_FLOAT} ELSE {CELL_JQ} END "
+                f"ELSE {CELL_JQ} END")  # an array, an object, or jq raised (NULL)
+        text = f"CASE WHEN {t} = 'VARCHAR' THEN ({v.sql} ->> '$') END"
+        doubt = v.unsure
+    elif v.kind == "str":
+        code, text, number = f"CASE WHEN {v.sql} IS NULL THEN {CELL_JQ} ELSE {CELL_STRING} END", v.sql, null_number
+        doubt = _or(v.unsure, v.loose)
+    elif v.kind == "key":
+        code = f"CASE WHEN {v.sql} IS NULL THEN {CELL_JQ} WHEN {v.sql} = '' THEN {CELL_NULL} ELSE {CELL_STRING} END"
+        text, number, doubt = f"NULLIF({v.sql}, '')", null_number, v.unsure
+    elif v.kind == "bool":
+        code = f"CASE WHEN {v.sql} THEN {CELL_TRUE} WHEN NOT {v.sql} THEN {CELL_FALSE} ELSE {CELL_JQ} END"
+        text, number, doubt = null_text, null_number, v.unsure
+    else:  # num: an int or a float only where the translation knows which (Val.integral)
+        number = _bind(f"CAST({v.sql} AS DOUBLE)")  # a literal is a DECIMAL in DuckDB
+        code = (f"CASE WHEN {number} IS NULL OR NOT ({exact.format(number)}) THEN {CELL_JQ} "
+                f"WHEN {v.integral} THEN {CELL_INT} WHEN NOT {v.integral} THEN {CELL_FLOAT} ELSE {CELL_JQ} END")
+        text, doubt = null_text, v.unsure
+    if doubt != "FALSE":
+        code = f"CASE WHEN coalesce({doubt}, TRUE) THEN {CELL_JQ} ELSE {code} END"
+    return code, text, number
+
+
+def compile_cells(nodes: Sequence[ast.Node]) -> Predicate:
+    """The cells of a projection ``[e0, e1, …]`` as values, for showing them. For each item ``i``,
+    ``values`` hold ``_k{i}`` (what the cell is: ``CELL_NULL`` … ``CELL_FLOAT``, or ``CELL_JQ``), ``_s{i}``
+    (the string) and ``_n{i}`` (the number, a DOUBLE within a double's exact integers). ``unsure`` holds on
+    the rows where a cell is ``CELL_JQ``: it raises (jq writes the message), is an array or object, a number
+    SQL cannot give exactly or cannot type, a loose text, or anything the translation doubts. ``cond`` is
+    TRUE."""
+    def build() -> Predicate:
+        values: list[tuple[str, str]] = []
+        codes: list[str] = []
+        for i, node in enumerate(nodes):
+            _check_pure(node)
+            code, text, number = _display(Compiler().value(node, record=True))
+            code = _bind(code, force=True)
+            codes.append(f"{code} = {CELL_JQ}")
+            values += [(f"_k{i}", code), (f"_s{i}", text), (f"_n{i}", number)]
+        return Predicate("TRUE", _or(*codes), values=tuple(values))
+
+    return _with_lets(build)
+
+
 _IMPURE = frozenset({"now", "input", "inputs", "env", "input_filename", "debug", "stderr", "halt", "halt_error",
                      "error", "getpath", "path", "paths", "limit", "first", "last", "range", "recurse", "empty"})
 
@@ -1050,4 +1120,5 @@ def explain(pred: Predicate) -> str:
 
 
 __all__ = ["Untranslatable", "Predicate", "Lets", "Val", "compile_condition", "compile_conditions", "compile_boolean", "compile_cell",
+           "compile_cells",
            "check_regex", "text_safe", "explain", "replace", "literal_of"]
