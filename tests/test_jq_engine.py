@@ -363,3 +363,22 @@ def test_interrupting_a_deep_recursion_stops_its_thread() -> None:
 def test_deep_recursion_still_answers() -> None:
     prog = compile_program("def f: if . < 20000 then . + 1 | f else . end; f")
     assert list(prog.run(0)) == [20000]
+
+
+def test_decoding_invalid_utf8_replaces_as_libjq_does() -> None:
+    """Decoded bytes that are not UTF-8 become U+FFFD per bad sequence as libjq delimits them (a sequence the
+    data cuts short is one replacement; so is an encoded surrogate or an overlong form). Found by the
+    property test: Python's ``errors="replace"`` kept a trailing byte jq swallows."""
+    import base64
+    import random
+
+    rnd = random.Random(1208)
+    alphabet = [0x41, 0x6C, 0xC3, 0xA9, 0xE4, 0x80, 0xBF, 0xF0, 0x9F, 0xED, 0xA0, 0xC0, 0xF4, 0xF5, 0xFF]
+    samples = [b"\xed\xa0\x80", b"\xc0\x80", b"\xe4l", b"\xf0\x90\x80", b"\xf4\x90\x80\x80", b"\xe0\x80\x80", b"a\xe4"]
+    samples += [bytes(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 9))) for _ in range(1500)]
+    samples += [bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 9))) for _ in range(500)]
+    prog = compile_program("@base64d")
+    ref = refjq.compile("@base64d")
+    for data in samples:
+        text = base64.b64encode(data).decode("ascii")
+        assert list(prog.run(text)) == ref.input_value(text).all(), data

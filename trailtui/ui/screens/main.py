@@ -1056,11 +1056,11 @@ class MainScreen(EvidenceActions, WidenActions, Screen):
         parts: list[tuple[str, int]] = [(loaded, 0), (f"{table.row_count:,} shown", 0)]
         widen = self.widen_status()
         if widen:
-            parts.insert(0, (widen, 1))
+            parts.insert(0, (widen, 0))  # a running job and how to stop it
         if table.marked:
             parts.append((f"{len(table.marked):,} marked", 1))
         if self.filter_progress:
-            parts.append((self.filter_progress, 1))
+            parts.append((self.filter_progress, 0))
         if table.has_class("-stale"):
             parts.append(("rows of the previous filter" if self.query_one(FilterBar).has_error else "rows not yet updated", 0))
         elif self.view is not None:
