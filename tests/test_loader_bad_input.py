@@ -470,3 +470,20 @@ def test_csv_and_missing_stdin(tmp_path: Path, good: Path, monkeypatch: pytest.M
     monkeypatch.setattr(sys, "stdin", None)
     recs, probs, _ = run(["-", good])
     assert recs == records(5) and len(probs) == 1 and probs[0].message.startswith("-: cannot open")
+
+
+@pytest.mark.skipif(__import__("shutil").which("jq") is None, reason="the jq command line tool is not installed")
+def test_invalid_utf8_is_replaced_as_the_jq_cli_replaces_it(tmp_path: Path) -> None:
+    """One U+FFFD per bad sequence as jq delimits them: an encoded surrogate (CESU-8), an overlong form or a
+    code point past U+10FFFF is one replacement where Python's ``errors="replace"`` made three or four."""
+    import subprocess
+
+    values = [b"a\xed\xa0\x80b", b"\xe0\x80\x80x\xf4\x90\x80\x80", b"caf\xe9", b"\xf0\x9f\x98", b"\xc0\x80z", b"ok"]
+    body = b",".join(b'{"eventID":"%d","eventName":"%s"}' % (i, v) for i, v in enumerate(values))
+    path = write(tmp_path / "bad.json", b'{"Records":[' + body + b"]}")
+    program = ".Records[] | [.eventName, (.eventName | length)]"
+    want = subprocess.run(["jq", "-c", program, str(path)], capture_output=True, check=True).stdout.decode()
+    recs = run([path])[0]
+    got = "".join(json.dumps([r["eventName"], len(r["eventName"])], ensure_ascii=False, separators=(",", ":")) + "\n"
+                  for r in recs)
+    assert got == want

@@ -7,6 +7,7 @@ import binascii
 from typing import Any, Callable, Dict
 from urllib.parse import quote, unquote
 
+from ..jsonvalues import decode_utf8
 from .errors import JqRuntimeError
 from .values import desc, dumps
 
@@ -109,64 +110,6 @@ def _b64d(v: Any) -> str:
     raw = data.encode("ascii")
     out = base64.b64decode(raw + b"=" * (-len(raw) % 4))
     return decode_utf8(out)
-
-
-def _coding_length(byte: int) -> int:
-    """Bytes in the UTF-8 sequence ``byte`` starts, as libjq's table has it: 1 ASCII, -1 a continuation
-    byte, 0 a byte that never starts a sequence (0xC0, 0xC1, 0xF5-0xFF)."""
-    if byte < 0x80:
-        return 1
-    if byte < 0xC0:
-        return -1
-    if byte < 0xC2:
-        return 0
-    if byte < 0xE0:
-        return 2
-    if byte < 0xF0:
-        return 3
-    if byte < 0xF5:
-        return 4
-    return 0
-
-
-_FIRST_CODEPOINT = (0, 0, 0x80, 0x800, 0x10000)
-
-
-def decode_utf8(data: bytes) -> str:
-    """Bytes as jq makes a string of them: invalid UTF-8 becomes U+FFFD, one per bad sequence as libjq's
-    ``jvp_utf8_next`` delimits them. That differs from Python's ``errors="replace"``: a sequence cut short
-    by the end of the data is ONE replacement however many bytes remain, and a well-formed sequence that
-    encodes a surrogate, an overlong form or a code point past U+10FFFF is one replacement, not several."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    out: list[str] = []
-    i, end = 0, len(data)
-    while i < end:
-        first = data[i]
-        length = _coding_length(first)
-        codepoint = -1
-        if length == 1:
-            codepoint = first
-        elif length <= 0:
-            length = 1
-        elif i + length > end:
-            length = end - i
-        else:
-            codepoint = first & (0xFF >> (length + 1))
-            for k in range(1, length):
-                byte = data[i + k]
-                if _coding_length(byte) != -1:
-                    codepoint, length = -1, k
-                    break
-                codepoint = (codepoint << 6) | (byte & 0x3F)
-            if codepoint != -1 and (codepoint < _FIRST_CODEPOINT[length] or 0xD800 <= codepoint <= 0xDFFF
-                                    or codepoint > 0x10FFFF):
-                codepoint = -1
-        out.append("\ufffd" if codepoint == -1 else chr(codepoint))
-        i += length
-    return "".join(out)
 
 
 def _b32(v: Any) -> str:
