@@ -354,12 +354,16 @@ def load_reporting(session: Any, paths: Sequence[str]) -> int:
             _warn(item.message)
         elif isinstance(item, DigestSkipped):
             digests += 1
+    load_summary(digests, session.backend.duplicates)
+    return fatal
+
+
+def load_summary(digests: int, duplicates: int) -> None:
+    """The lines on stderr after a load: skipped digest files, dropped duplicates."""
     if digests:
         _warn(f"skipped {digests} digest file{'s' if digests != 1 else ''} (they hold no events)")
-    duplicates = session.backend.duplicates
     if duplicates:
         _warn(f"dropped {duplicates} exact duplicate event{'s' if duplicates != 1 else ''}")
-    return fatal
 
 
 def run_command(parser: argparse.ArgumentParser, argv: list[str], run: Callable[[argparse.Namespace], int], *,
@@ -415,9 +419,10 @@ def _run_query(options: argparse.Namespace) -> int:
     paths = options.paths if remote_empty else (options.paths or (["-"] if not sys.stdin.isatty() else []))
     if not paths and not remote_empty:
         raise UsageError("no input: give a PATH (file, directory, glob) or pipe events to stdin")
-    session = _session(options, paths, dedupe=not options.keep_duplicates)
+    from .engine.query import compile_query
+
     try:
-        query = session.compile(options.program or ".")
+        query = compile_query(options.program or ".")
     except QueryError as err:
         _warn(f"filter error: {err}")
         print(err.caret(), file=sys.stderr)
@@ -427,7 +432,12 @@ def _run_query(options: argparse.Namespace) -> int:
     summaries = _summary_spec(options)
     if summaries is not None and query.mode == "root":
         raise UsageError("--top and --histogram count events; this filter is an aggregate over .Records")
+    if _streams(options, query, paths):
+        from .cli_stream import stream_query
 
+        return stream_query(options, query, paths, _jq_select(options, query))
+
+    session = _session(options, paths, dedupe=not options.keep_duplicates)
     fatal = load_reporting(session, paths)
     if len(session) == 0 and fatal:
         _warn("nothing could be read")
@@ -447,7 +457,7 @@ def _run_query(options: argparse.Namespace) -> int:
         # Printing like jq, `.Records[] | .x == 1` prints every event's boolean (false included): nothing is
         # filtered out. With --format, the filter is read as everywhere else (a selection when it yields
         # only booleans), so `.Records[] | .x == 1` and `.x == 1` give the same rows.
-        select = not (options.format is None and query.records_form and (query.kind == "boolean" or query.reading_open))
+        select = _jq_select(options, query)
         view = session.view(query, sort=sort, columns=columns, within=within, select=select)
         assert view is not None  # nothing cancels a headless run
         if view.result.errors:
@@ -457,6 +467,18 @@ def _run_query(options: argparse.Namespace) -> int:
         else:
             _emit_format(session, view, options, out)
     return 0
+
+
+def _jq_select(options: argparse.Namespace, query: Any) -> bool:
+    """Whether the filter selects events (False: `.Records[] | BOOLEAN` printed like jq, every event's value)."""
+    return not (options.format is None and query.records_form and (query.kind == "boolean" or query.reading_open))
+
+
+def _streams(options: argparse.Namespace, query: Any, paths: Sequence[str]) -> bool:
+    """True when this question is answered while the events are read (see ``cli_stream``)."""
+    from .cli_stream import wants_stream
+
+    return wants_stream(options, query, paths, _jq_select(options, query))
 
 
 class _Output:
