@@ -11,7 +11,8 @@ What makes the answer the same as the stored path's, byte for byte:
 * rows are numbered after de-duplication, like the store's rows (runtime error messages name an event by
   its ``eventID``, else by that row number);
 * a duplicate is an event whose ``eventID`` (a non-empty string) was seen before with equal content; the
-  content is compared by a digest of its JSON with sorted keys, so key order does not matter (the store
+  content is compared by the hash of its JSON with sorted keys (Python's keyed 64-bit SipHash: no one can
+  craft a collision without the process's random key), so key order does not matter (the store
   compares parsed values; the two differ only for values equal in Python but not in JSON, such as ``1`` and
   ``1.0`` in the same field of two events sharing an eventID);
 * selection (``select(...)``, an implicit select) runs the query's ``match`` program exactly as the stored
@@ -24,7 +25,6 @@ Which questions qualify is decided by :func:`streamable` (the CLI adds its own c
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
@@ -74,7 +74,7 @@ class EventStream:
         self.digests = 0
         self.fatal = 0
         self._seen: dict[str, Any] = {}
-        """eventID -> content digest (or a set of them when different events share the eventID)."""
+        """eventID -> content hash (or a set of them when different events share the eventID)."""
 
     def batches(self) -> Iterator[tuple[int, list[Any], str]]:
         """``(first_row, records, source_path)`` per loader batch, duplicates already removed."""
@@ -96,16 +96,17 @@ class EventStream:
     def _unique(self, records: list[Any]) -> list[Any]:
         seen = self._seen
         kept: list[Any] = []
+        canonical = _canonical
         for record in records:
             event_id = record.get("eventID") if type(record) is dict else None
             if type(event_id) is not str or not event_id:
                 kept.append(record)
                 continue
-            digest = hashlib.blake2b(_canonical(record), digest_size=16).digest()
+            digest = hash(canonical(record))
             known = seen.get(event_id)
             if known is None:
                 seen[event_id] = digest
-            elif type(known) is bytes:
+            elif type(known) is int:
                 if known == digest:
                     self.duplicates += 1
                     continue
