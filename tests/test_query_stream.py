@@ -175,7 +175,7 @@ def test_the_mixed_inputs_exercise_every_message(capsys, monkeypatch, inputs) ->
     assert re.search(r"event 41: Cannot index string with", err)  # the event without an eventID, by row
     assert re.search(r"event 43: Cannot index array with", err)  # eventID 12345 is not a string: by row
     code, out, err = _both(capsys, monkeypatch, ["-f", '.requestParameters.bucketName == "x"', *inputs["mixed"]])
-    assert "1 event raised: Cannot index string" in err
+    assert "3 events raised: Cannot index string" in err
     assert out.count("SameIdOtherContent") == 0
     code, out, err = _both(capsys, monkeypatch, ["-f", 'select(.eventName == "SameIdOtherContent")', *inputs["mixed"]])
     assert out.count("\n") == 1  # same eventID, other content: kept
