@@ -230,3 +230,69 @@ def test_auto_answers_from_an_existing_cache_and_streams_otherwise(capsys, monke
     for forced, expected in (("0", False), ("1", True)):
         monkeypatch.setenv("TRAILTUI_STREAM", forced)
         assert cli_stream.wants_stream(args, query, args.paths, True) is expected
+
+
+@pytest.fixture
+def split_everything(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Two workers for any Records file (the sample is far below the size that pays for them); the verdicts."""
+    from trailtui.engine import oneshot_split
+
+    monkeypatch.setattr(oneshot_split, "MIN_BYTES", 0)
+    verdicts: list[str] = []
+    real = oneshot_split.run
+
+    def run(*args: Any) -> Any:
+        try:
+            found = real(*args)
+        except oneshot_split.SplitFailed as exc:
+            verdicts.append(f"failed: {exc}")
+            raise
+        verdicts.append("split")
+        return found
+
+    monkeypatch.setattr(oneshot_split, "run", run)
+    return verdicts
+
+
+@pytest.fixture(scope="module")
+def doubled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A Records file holding every sample event twice (the second copies fall in the other half), with odd
+    events, and the same file with a bad byte (not valid JSON: the workers give up, one process reads it)."""
+    root = tmp_path_factory.mktemp("split-inputs")
+    events = _odd_events() + json.loads(SAMPLE.read_text())["Records"]
+    events = events + events[::-1]
+    whole = root / "doubled.json"
+    whole.write_text(json.dumps({"Records": events}, separators=(",", ":")))
+    data = whole.read_bytes()
+    broken = root / "broken.json"  # head and tail intact, a bad byte in the first half
+    at = data.index(b',"eventTime"', len(data) // 4)
+    broken.write_bytes(data[:at] + b"@" + data[at + 1 :])
+    return {"whole": str(whole), "broken": str(broken)}
+
+
+@pytest.mark.parametrize("text", FILTERS)
+def test_two_workers_say_what_one_process_says(capsys, monkeypatch, doubled, split_everything, text: str) -> None:
+    results = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("TRAILTUI_STREAM_WORKERS", workers)
+        results[workers] = _run(capsys, monkeypatch, "1", ["-f", text, doubled["whole"]])
+    assert results["0"] == results["2"]
+    if text not in NOT_STREAMED:
+        assert split_everything == ["split"]
+        monkeypatch.delenv("TRAILTUI_STREAM_WORKERS")
+        assert results["2"] == _run(capsys, monkeypatch, "0", ["-f", text, doubled["whole"]])
+
+
+@pytest.mark.parametrize(("fmt", "text"), FORMATS[:4])
+def test_two_workers_formats(capsys, monkeypatch, doubled, split_everything, fmt: str, text: str) -> None:
+    streamed = _run(capsys, monkeypatch, "1", ["--format", fmt, "-f", text, doubled["whole"]])
+    assert split_everything == ["split"]
+    assert streamed == _run(capsys, monkeypatch, "0", ["--format", fmt, "-f", text, doubled["whole"]])
+
+
+def test_a_file_the_workers_cannot_read_is_read_by_one_process(capsys, monkeypatch, doubled, split_everything) -> None:
+    text = ".Records[] | [.eventName, .requestParameters.bucketName] | @tsv"
+    streamed = _run(capsys, monkeypatch, "1", ["-f", text, doubled["broken"]])
+    assert split_everything and split_everything[0].startswith("failed")
+    stored = _run(capsys, monkeypatch, "0", ["-f", text, doubled["broken"]])
+    assert streamed == stored and "records before it were loaded" in stored[2]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 STREAM_FORMATS = ("tsv", "csv", "jsonl")
 """``--format`` values a projection can stream in."""
@@ -93,12 +93,8 @@ def stream_query(options: argparse.Namespace, query: Any, paths: Sequence[str], 
     later: list[str] = []
     """Per-event runtime errors: the stored path tells them after the load's summary lines."""
 
-    def on_error(row: int, record: Any, message: str) -> None:
-        if projection:
-            later.append(message)
-            return
-        event_id = record.get("eventID") if type(record) is dict else None
-        later.append(f"event {event_id if type(event_id) is str and event_id else row}: {message}")
+    def on_error(row: int, event_id: Optional[str], message: str) -> None:
+        later.append(message if projection else f"event {event_id or row}: {message}")
 
     values = outputs(stream, query, select=select, projection=projection, result=result, on_error=on_error)
     end = object()

@@ -26,6 +26,7 @@ Which questions qualify is decided by :func:`streamable` (the CLI adds its own c
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 
 import orjson
@@ -49,7 +50,8 @@ def streamable(query: EventQuery, select: bool) -> bool:
     return not (select and query.reading_open)
 
 
-def _canonical(record: Any) -> bytes:
+def canonical(record: Any) -> bytes:
+    """The record's JSON with sorted keys (equal content, equal bytes, whatever the key order)."""
     try:
         return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # integers beyond 64 bits
@@ -94,30 +96,62 @@ class EventStream:
                 self.digests += 1
 
     def _unique(self, records: list[Any]) -> list[Any]:
-        seen = self._seen
         kept: list[Any] = []
-        canonical = _canonical
         for record in records:
             event_id = record.get("eventID") if type(record) is dict else None
             if type(event_id) is not str or not event_id:
                 kept.append(record)
                 continue
-            digest = hash(canonical(record))
-            known = seen.get(event_id)
-            if known is None:
-                seen[event_id] = digest
-            elif type(known) is int:
-                if known == digest:
-                    self.duplicates += 1
-                    continue
-                seen[event_id] = {known, digest}
-            elif digest in known:
-                self.duplicates += 1
-                continue
-            else:
-                known.add(digest)
-            kept.append(record)
+            if not self.seen_before(event_id, hash(canonical(record))):
+                kept.append(record)
         return kept
+
+    def seen_before(self, event_id: str, digest: Any) -> bool:
+        """True (and counted) when an event with this eventID and content digest came before."""
+        seen = self._seen
+        known = seen.get(event_id)
+        if known is None:
+            seen[event_id] = digest
+        elif type(known) is not set:
+            if known == digest:
+                self.duplicates += 1
+                return True
+            seen[event_id] = {known, digest}
+        elif digest in known:
+            self.duplicates += 1
+            return True
+        else:
+            known.add(digest)
+        return False
+
+    def single_file(self) -> Optional[tuple[str, str, int]]:
+        """``(fs_path, shown_path, size)`` when the inputs are exactly one regular file, else None."""
+        from .loader import expand_paths
+
+        try:
+            items = expand_paths(self.paths)
+        except Exception:  # noqa: BLE001 - the loader reports it
+            return None
+        if len(items) != 1 or isinstance(items[0], Problem) or items[0].fs_path is None:
+            return None
+        item = items[0]
+        return item.fs_path, item.path, item.size
+
+    def split_slices(self, query: EventQuery, select: bool, projection: bool) -> Optional[list[list[tuple]]]:
+        """Both halves' results when one big Records file could be read by two workers, else None."""
+        from . import oneshot_split
+
+        single = self.single_file()
+        if single is None:
+            return None
+        fs_path, shown, size = single
+        ranges = oneshot_split.plan(fs_path, size)
+        if ranges is None:
+            return None
+        try:
+            return oneshot_split.run(fs_path, shown, ranges, query.text, select, projection)
+        except oneshot_split.SplitFailed:
+            return None
 
 
 class StreamResult:
@@ -145,13 +179,21 @@ def _selected(query: EventQuery, select: bool, records: list[Any], filenames: Op
 
 
 def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection: bool, result: StreamResult,
-            on_error: Callable[[int, Any, str], None]) -> Iterator[Any]:
+            on_error: Callable[[int, Optional[str], str], None]) -> Iterator[Any]:
     """The values the stored path prints, in order: with ``projection`` the projection's outputs (for the
     ``--format`` writers), else what ``jq -rc`` prints per event (the body's outputs, format applied).
 
-    ``on_error(row, record, message)`` is told of a runtime error while producing an event's outputs (the
+    One big Records file is read by two worker processes when it can be (``oneshot_split``;
+    ``TRAILTUI_STREAM_WORKERS=0`` keeps one process).
+
+    ``on_error(row, event_id, message)`` is told of a runtime error while producing an event's outputs (the
     rest of that event's outputs are skipped, as jq stops there); selection errors go to ``result``.
     """
+    if os.environ.get("TRAILTUI_STREAM_WORKERS", "") != "0":
+        halves = stream.split_slices(query, select, projection)
+        if halves is not None:
+            yield from _merged(stream, halves, result, on_error)
+            return
     uses_filename = query.uses_filename
     program = query.projection if projection else None
     for first_row, records, path in stream.batches():
@@ -165,4 +207,29 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
                 else:
                     yield from event_outputs(query, record, filename)
             except jq.JqRuntimeError as err:
-                on_error(first_row + i, record, str(err))
+                event_id = record.get("eventID") if type(record) is dict else None
+                on_error(first_row + i, event_id if type(event_id) is str and event_id else None, str(err))
+
+
+def _merged(stream: EventStream, halves: list[list[tuple]], result: StreamResult,
+            on_error: Callable[[int, Optional[str], str], None]) -> Iterator[Any]:
+    """The workers' results in file order, de-duplicated and numbered here (see ``oneshot_split``)."""
+    dedupe = stream.dedupe
+    for half in halves:
+        for ids, digests, match_errors, values, output_errors in half:
+            for i, event_id in enumerate(ids):
+                if dedupe and event_id is not None and stream.seen_before(event_id, digests[i]):
+                    continue
+                row = stream.rows
+                stream.rows += 1
+                message = match_errors.get(i)
+                if message is not None:
+                    result.errors += 1
+                    if result.first_error is None:
+                        result.first_error = message
+                outputs = values.get(i)
+                if outputs:
+                    yield from outputs
+                message = output_errors.get(i)
+                if message is not None:
+                    on_error(row, event_id, message)

@@ -1,0 +1,208 @@
+"""Both cores on one big ``{"Records": [...]}`` file: two worker processes each parse and evaluate half.
+
+The file is cut between two records near the middle, where ``},`` is followed by the bytes that open the
+first record (``{"eventVersion"``). In valid JSON that cannot lie inside a string (its ``"`` would end the
+string, and a letter cannot follow a string); it could open a nested object that happens to start with the
+same key, and then the halves do not parse. Each worker reads its
+byte range as a JSON array (``jsonvalues.ArrayReader``, as the loader does), so a cut in the wrong place, or
+a file that is not valid JSON, fails to parse; so does anything the loader would treat specially
+(encoding damage, an element that is not a CloudTrail record). Then the caller reads the file the ordinary
+way (``oneshot.EventStream``): nothing was printed yet, because the parent keeps the workers' results
+(ids, content digests, outputs — not the records) until both halves are known good.
+
+A worker runs the same selection and output code as the single-process stream and sends, per slice of
+records: each record's eventID and a keyed digest of its content (so the parent de-duplicates exactly as
+the stream does), the selection errors, the outputs, and the output errors by index.
+
+Workers are ``python -m trailtui.engine.oneshot_split`` processes talking length-prefixed pickles
+(``columnar.ingest``'s ``_send``/``_recv``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import threading
+from typing import Any, Optional
+
+from .columnar.ingest import _recv, _send
+
+MIN_BYTES = 32 << 20
+"""Smaller files are read in one process (starting two workers costs ~0.5 s)."""
+
+_HEAD = re.compile(rb'\s*\{\s*"Records"\s*:\s*\[')
+_TAIL = re.compile(rb'\]\s*\}\s*\Z')
+_FIRST_KEY = re.compile(rb'\{"[A-Za-z]+"')
+
+
+def plan(path: str, size: int) -> Optional[list[tuple[int, int]]]:
+    """Two byte ranges (the array's elements, without the brackets) when ``path`` can be cut, else None."""
+    if size < MIN_BYTES or (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+            match = _HEAD.match(head)
+            first = _FIRST_KEY.match(head, match.end()) if match is not None else None
+            if first is None:
+                return None
+            f.seek(max(0, size - 256))
+            tail = f.read()
+            end = _TAIL.search(tail)
+            if end is None:
+                return None
+            close = size - len(tail) + end.start()
+            middle = size // 2
+            f.seek(middle)
+            window = f.read(4 << 20)
+    except OSError:
+        return None
+    cut = window.find(b"}," + first.group())
+    if cut < 0:
+        return None
+    split = middle + cut
+    return [(match.end(), split + 1), (split + 2, close)]
+
+
+class SplitFailed(Exception):
+    """A half did not parse as records (or a worker stopped): read the file in one process instead."""
+
+
+def run(path: str, shown_path: str, ranges: list[tuple[int, int]], text: str, select: bool,
+        projection: bool) -> list[list[tuple]]:
+    """Every slice's results of every half, in file order (raises SplitFailed)."""
+    key = os.urandom(16)
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    procs = [subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env, bufsize=0) for _ in ranges]
+    results: list[list[tuple]] = [[] for _ in ranges]
+    verdicts: list[Optional[str]] = [None] * len(ranges)
+
+    def drain(k: int) -> None:
+        try:
+            while True:
+                message = _recv(procs[k].stdout)
+                if message[0] == "slice":
+                    results[k].append(message[1:])
+                else:
+                    verdicts[k] = message[1]
+                    return
+        except (EOFError, OSError, ValueError) as exc:
+            verdicts[k] = f"worker stopped: {exc}"
+
+    threads = [threading.Thread(target=drain, args=(k,), daemon=True) for k in range(len(ranges))]
+    try:
+        for k, (start, end) in enumerate(ranges):
+            _send(procs[k].stdin, (path, shown_path, start, end, text, select, projection, key))
+            procs[k].stdin.close()
+            threads[k].start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+    bad = [v for v in verdicts if v != "ok"]
+    if bad:
+        raise SplitFailed(bad[0])
+    return results
+
+
+def _half(path: str, shown_path: str, start: int, end: int, text: str, select: bool, projection: bool,
+          key: bytes, out: Any) -> str:
+    from . import jq
+    from . import jsonvalues as jv
+    from .loading import limits
+    from .oneshot import canonical
+    from .query import compile_query, event_outputs
+
+    query = compile_query(text)
+    with open(path, "rb") as f:
+        f.seek(start)
+        buf = bytearray(b"[")
+        buf += f.read(end - start)
+        buf += b"]"
+    if jv.has_encoding_damage(buf):
+        return "encoding damage"
+    filename = shown_path if query.uses_filename else None
+    program = query.projection if projection else None
+    dumps_raw = jq.dumps_raw
+    runtime_error = jq.JqRuntimeError
+    decide = select and query.match is not None and not (query.kind == "all" and query.plan_decides)
+    matches = _matcher(query)
+    blake2b = hashlib.blake2b
+    try:
+        for records in jv.ArrayReader(buf, 0, None, target=limits.SLICE_TARGET):
+            if not all(type(r) is dict and "eventVersion" in r for r in records):
+                return "an element that is not a record"
+            ids: list[Optional[str]] = [r.get("eventID") for r in records]
+            digests: list[Optional[bytes]] = []
+            add_digest = digests.append
+            for i, event_id in enumerate(ids):
+                if type(event_id) is str and event_id:
+                    add_digest(blake2b(canonical(records[i]), key=key, digest_size=16).digest())
+                else:
+                    ids[i] = None
+                    add_digest(None)
+            match_errors: dict[int, str] = {}
+            outputs: dict[int, list[Any]] = {}
+            output_errors: dict[int, str] = {}
+            for i, record in enumerate(records):
+                if decide:
+                    try:
+                        if not matches(record, filename):
+                            continue
+                    except runtime_error as err:
+                        match_errors[i] = str(err)
+                        continue
+                    except RecursionError:
+                        match_errors[i] = "recursion too deep"
+                        continue
+                values: list[Any] = []
+                try:
+                    if program is not None:
+                        for value in program.run(record, filename=filename):
+                            values.append(value)
+                    else:
+                        for value in event_outputs(query, record, filename):
+                            values.append(dumps_raw(value))
+                except runtime_error as err:
+                    output_errors[i] = str(err)
+                if values:
+                    outputs[i] = values
+            _send(out, ("slice", ids, digests, match_errors, outputs, output_errors))
+    except jv.JsonError as err:
+        return f"not valid JSON: {err.reason}"
+    return "ok"
+
+
+def _matcher(query: Any) -> Any:
+    """``matches(record, filename)``: the stored path's selection test (``memory_filter``'s), for one record."""
+    from .memory_filter import _matches
+
+    return lambda record, filename: _matches(query, record, filename)
+
+
+def worker_main() -> None:
+    """A worker: one task from stdin, results to stdout, then ``("end", verdict)``."""
+    tasks, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr
+    import gc
+
+    gc.disable()
+    try:
+        task = _recv(tasks)
+        verdict = _half(*task, out=out)
+    except Exception as exc:  # noqa: BLE001 - the parent falls back to one process
+        verdict = f"{type(exc).__name__}: {exc}"
+    _send(out, ("end", verdict))
+
+
+if __name__ == "__main__":
+    worker_main()
