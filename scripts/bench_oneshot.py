@@ -5,10 +5,12 @@ fresh process; its peak RSS comes from ``wait4`` and is that of the largest proc
 reports the maximum over the process and its waited-for children, not their sum), run in turns (jq, trailtui, jq, ...) so
 a burst of load on the machine hits every variant alike; medians are reported.
 
-Variants: ``jq`` (the CLI, ``.Records[] | select(F)``), ``memory`` (trailtui's in-memory engine),
-``duckdb-cold`` (columnar engine, cache off: ingest + query), ``duckdb-warm`` (the cache built by a first
-untimed run, as a second question on the same files would find it), ``auto`` (what ``trailtui query``
-picks by itself).
+Variants: ``jq`` (the CLI, ``.Records[] | select(F)``), ``memory`` (trailtui's in-memory engine: load
+into the store, then ask), ``duckdb-cold`` (columnar engine, cache off: ingest + query), ``duckdb-warm``
+(the cache built by a first untimed run, as a second question on the same files would find it),
+``stream-1proc`` (the answer computed while reading, in one process), ``auto`` (what ``trailtui query``
+does by itself with no cache of the file: today it streams, with two worker processes on a big Records
+file). The stored variants run with ``TRAILTUI_STREAM=0`` (see ``trailtui/cli_stream.py``).
 
     python scripts/bench_oneshot.py --events 200000 [--repeat 3] [--data DIR]
 """
@@ -69,7 +71,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     path = ensure_file(args.data, args.events)
     cache = tempfile.mkdtemp(prefix="trailtui-oneshot-cache-")
-    env = {**os.environ, "XDG_CACHE_HOME": cache}
+    env = {**os.environ, "XDG_CACHE_HOME": cache, "TRAILTUI_STREAM": "0"}
+    fresh = {**os.environ, "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="trailtui-oneshot-nocache-")}
+    fresh.pop("TRAILTUI_STREAM", None)
+    fresh.pop("TRAILTUI_STREAM_WORKERS", None)
+    one_process = {**fresh, "TRAILTUI_STREAM": "1", "TRAILTUI_STREAM_WORKERS": "0"}
     trailtui = [sys.executable, "-m", "trailtui", "query"]
     jq_version = subprocess.run([args.jq, "--version"], capture_output=True, text=True).stdout.strip()
     variants = {
@@ -77,8 +83,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "memory": lambda f: [*trailtui, "--backend", "memory", "-f", f, str(path)],
         "duckdb-cold": lambda f: [*trailtui, "--backend", "duckdb", "--no-cache", "-f", f, str(path)],
         "duckdb-warm": lambda f: [*trailtui, "--backend", "duckdb", "-f", f, str(path)],
+        "stream-1proc": lambda f: [*trailtui, "--backend", "memory", "-f", f, str(path)],
         "auto": lambda f: [*trailtui, "-f", f, str(path)],
     }
+    envs = {"stream-1proc": one_process, "auto": fresh}
     # The warm variant reads the cache a first run leaves.
     run(variants["duckdb-warm"](FILTERS[0][1]), env)
 
@@ -87,7 +95,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         samples: dict[str, list[tuple[float, int, int]]] = {v: [] for v in variants}
         for _ in range(args.repeat):
             for variant, build in variants.items():
-                samples[variant].append(run(build(text), env))
+                samples[variant].append(run(build(text), envs.get(variant, env)))
         counts = {v: {s[2] for s in samples[v]} for v in variants}
         row: dict[str, Any] = {"filter": name, "text": text, "lines": sorted(counts["jq"])}
         for variant in variants:

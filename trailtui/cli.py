@@ -43,6 +43,13 @@ group_by; "(no value)" when it yields nothing). --histogram INTERVAL (30s, 5m, 1
 selected events per time bucket (eventTime, buckets aligned to the interval in UTC, empty ones included)
 with how many failed. Both print in any --format (tsv without one); json/jsonl give objects.
 
+One-shot questions stream: the default output or --format tsv|csv|jsonl of a projection, for a per-event
+filter, is printed while the events are read, without building a store (two worker processes on one big
+Records file). Not streamed: aggregates, --sort, --pivot, --top, --histogram, --provenance, --columns, -o,
+and `-f .eventName`-like filters (write `.Records[] | .eventName`). --backend auto streams unless a cache
+of these inputs exists, and builds none; --backend duckdb builds the cache on the first question (slower)
+so that later questions on the same files take well under a second. TRAILTUI_STREAM=0|1 forces a path.
+
 --engine spark|athena|lake narrows the events on that engine (the filter's selection as SQL, and partition
 pruning on the CloudTrail S3 layout), then runs the whole filter here on what comes back: same output, same
 order. --explain prints that plan and runs nothing. See the README, "Beyond one machine".
