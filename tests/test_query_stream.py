@@ -235,11 +235,18 @@ def test_auto_answers_from_an_existing_cache_and_streams_otherwise(capsys, monke
 @pytest.fixture
 def split_everything(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Two workers for any Records file (the sample is far below the size that pays for them); the verdicts."""
-    from trailtui.engine import oneshot_split
+    from trailtui.engine import oneshot, oneshot_split
 
     monkeypatch.setattr(oneshot_split, "MIN_BYTES", 0)
     verdicts: list[str] = []
     real = oneshot_split.run
+    merged = oneshot._merged
+
+    def merge(*args: Any) -> Any:
+        verdicts.append("merged")
+        return merged(*args)
+
+    monkeypatch.setattr(oneshot, "_merged", merge)
 
     def run(*args: Any) -> Any:
         try:
@@ -259,15 +266,18 @@ def doubled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """A Records file holding every sample event twice (the second copies fall in the other half), with odd
     events, and the same file with a bad byte (not valid JSON: the workers give up, one process reads it)."""
     root = tmp_path_factory.mktemp("split-inputs")
-    events = _odd_events() + json.loads(SAMPLE.read_text())["Records"]
+    odd = [e for i, e in enumerate(_odd_events()[40:]) if i in (0, 1, 4)]  # raising, no eventID, numeric ID
+    events = odd[:1] + json.loads(SAMPLE.read_text())["Records"] + odd[1:]
     events = events + events[::-1]
     whole = root / "doubled.json"
     whole.write_text(json.dumps({"Records": events}, separators=(",", ":")))
+    ambiguous = root / "ambiguous.json"  # an eventID again with other content, and keys in another order
+    ambiguous.write_text(json.dumps({"Records": events + _odd_events()[40:]}, separators=(",", ":")))
     data = whole.read_bytes()
     broken = root / "broken.json"  # head and tail intact, a bad byte in the first half
     at = data.index(b',"eventTime"', len(data) // 4)
     broken.write_bytes(data[:at] + b"@" + data[at + 1 :])
-    return {"whole": str(whole), "broken": str(broken)}
+    return {"whole": str(whole), "broken": str(broken), "ambiguous": str(ambiguous)}
 
 
 @pytest.mark.parametrize("text", FILTERS)
@@ -278,7 +288,7 @@ def test_two_workers_say_what_one_process_says(capsys, monkeypatch, doubled, spl
         results[workers] = _run(capsys, monkeypatch, "1", ["-f", text, doubled["whole"]])
     assert results["0"] == results["2"]
     if text not in NOT_STREAMED:
-        assert split_everything == ["split"]
+        assert split_everything == ["split", "merged"]
         monkeypatch.delenv("TRAILTUI_STREAM_WORKERS")
         assert results["2"] == _run(capsys, monkeypatch, "0", ["-f", text, doubled["whole"]])
 
@@ -286,7 +296,7 @@ def test_two_workers_say_what_one_process_says(capsys, monkeypatch, doubled, spl
 @pytest.mark.parametrize(("fmt", "text"), FORMATS[:4])
 def test_two_workers_formats(capsys, monkeypatch, doubled, split_everything, fmt: str, text: str) -> None:
     streamed = _run(capsys, monkeypatch, "1", ["--format", fmt, "-f", text, doubled["whole"]])
-    assert split_everything == ["split"]
+    assert split_everything == ["split", "merged"]
     assert streamed == _run(capsys, monkeypatch, "0", ["--format", fmt, "-f", text, doubled["whole"]])
 
 
@@ -296,3 +306,14 @@ def test_a_file_the_workers_cannot_read_is_read_by_one_process(capsys, monkeypat
     assert split_everything and split_everything[0].startswith("failed")
     stored = _run(capsys, monkeypatch, "0", ["-f", text, doubled["broken"]])
     assert streamed == stored and "records before it were loaded" in stored[2]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_an_eventid_with_two_contents_sends_the_file_to_one_process(capsys, monkeypatch, doubled, split_everything,
+                                                                    keep: bool) -> None:
+    args = ["--keep-duplicates"] * keep + ["-f", ".Records[] | [.eventID, .eventName] | @tsv", doubled["ambiguous"]]
+    streamed = _run(capsys, monkeypatch, "1", args)
+    assert split_everything == (["split", "merged"] if keep else ["split"])  # kept: no question of duplicates
+    stored = _run(capsys, monkeypatch, "0", args)
+    assert streamed == stored
+    assert ("dropped" in stored[2]) is not keep and "SameIdOtherContent" in stored[1]

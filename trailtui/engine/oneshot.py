@@ -192,8 +192,10 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
     if os.environ.get("TRAILTUI_STREAM_WORKERS", "") != "0":
         halves = stream.split_slices(query, select, projection)
         if halves is not None:
-            yield from _merged(stream, halves, result, on_error)
-            return
+            kept = _unique_rows(halves) if stream.dedupe else None
+            if kept is not None or not stream.dedupe:
+                yield from _merged(stream, halves, kept, result, on_error)
+                return
     uses_filename = query.uses_filename
     program = query.projection if projection else None
     for first_row, records, path in stream.batches():
@@ -211,14 +213,43 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
                 on_error(first_row + i, event_id if type(event_id) is str and event_id else None, str(err))
 
 
-def _merged(stream: EventStream, halves: list[list[tuple]], result: StreamResult,
-            on_error: Callable[[int, Optional[str], str], None]) -> Iterator[Any]:
-    """The workers' results in file order, de-duplicated and numbered here (see ``oneshot_split``)."""
-    dedupe = stream.dedupe
+def _unique_rows(halves: list[list[tuple]]) -> Optional[list[bytearray]]:
+    """Per slice, a mask of the records that are not duplicates; None when it cannot be told exactly.
+
+    The workers digest each record's JSON as parsed (key order kept: cheaper than sorting every record's
+    keys). Equal digests mean equal content; an eventID seen again with another digest may be the same
+    content in another key order, or another event: the caller then reads the file in one process."""
+    seen: dict[str, bytes] = {}
+    masks: list[bytearray] = []
     for half in halves:
-        for ids, digests, match_errors, values, output_errors in half:
+        for ids, digests, *_rest in half:
+            mask = bytearray(b"\x01") * len(ids)
             for i, event_id in enumerate(ids):
-                if dedupe and event_id is not None and stream.seen_before(event_id, digests[i]):
+                if event_id is None:
+                    continue
+                known = seen.get(event_id)
+                if known is None:
+                    seen[event_id] = digests[i]
+                elif known == digests[i]:
+                    mask[i] = 0
+                else:
+                    return None
+            masks.append(mask)
+    return masks
+
+
+def _merged(stream: EventStream, halves: list[list[tuple]], kept: Optional[list[bytearray]],
+            result: StreamResult, on_error: Callable[[int, Optional[str], str], None]) -> Iterator[Any]:
+    """The workers' results in file order, numbered here (see ``oneshot_split``); ``kept`` masks out the
+    duplicates (None: keep every record)."""
+    k = 0
+    for half in halves:
+        for ids, _digests, match_errors, values, output_errors in half:
+            mask = kept[k] if kept is not None else None
+            k += 1
+            for i, event_id in enumerate(ids):
+                if mask is not None and not mask[i]:
+                    stream.duplicates += 1
                     continue
                 row = stream.rows
                 stream.rows += 1

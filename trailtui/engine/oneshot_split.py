@@ -11,8 +11,10 @@ way (``oneshot.EventStream``): nothing was printed yet, because the parent keeps
 (ids, content digests, outputs — not the records) until both halves are known good.
 
 A worker runs the same selection and output code as the single-process stream and sends, per slice of
-records: each record's eventID and a keyed digest of its content (so the parent de-duplicates exactly as
-the stream does), the selection errors, the outputs, and the output errors by index.
+records: each record's eventID and a keyed digest of its JSON (key order kept), the selection errors, the
+outputs, and the output errors by index. The parent drops an event whose eventID came before with the same
+digest; an eventID seen again with another digest (another event, or the same in another key order) sends
+the file to one process, which compares contents exactly (``oneshot.EventStream``).
 
 Workers are ``python -m trailtui.engine.oneshot_split`` processes talking length-prefixed pickles
 (``columnar.ingest``'s ``_send``/``_recv``).
@@ -119,7 +121,9 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     from . import jq
     from . import jsonvalues as jv
     from .loading import limits
-    from .oneshot import canonical
+    from orjson import dumps
+
+    from .store import _dumps_exact
     from .query import compile_query, event_outputs
 
     query = compile_query(text)
@@ -146,7 +150,7 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
             add_digest = digests.append
             for i, event_id in enumerate(ids):
                 if type(event_id) is str and event_id:
-                    add_digest(blake2b(canonical(records[i]), key=key, digest_size=16).digest())
+                    add_digest(blake2b(_dumps_exact(dumps, records[i]), key=key, digest_size=16).digest())
                 else:
                     ids[i] = None
                     add_digest(None)
