@@ -137,8 +137,9 @@ class EventStream:
         item = items[0]
         return item.fs_path, item.path, item.size
 
-    def split_slices(self, query: EventQuery, select: bool, projection: bool) -> Optional[list[list[tuple]]]:
-        """Both halves' results when one big Records file could be read by two workers, else None."""
+    def split(self, query: EventQuery, select: bool, projection: bool) -> Any:
+        """Both halves' results (a ``oneshot_split.Split``) when one big Records file could be read by two
+        workers, else None."""
         from . import oneshot_split
 
         single = self.single_file()
@@ -149,7 +150,7 @@ class EventStream:
         if ranges is None:
             return None
         try:
-            return oneshot_split.run(fs_path, shown, ranges, query.text, select, projection)
+            return oneshot_split.Split(fs_path, shown, ranges, query.text, select, projection)
         except oneshot_split.SplitFailed:
             return None
 
@@ -190,11 +191,14 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
     rest of that event's outputs are skipped, as jq stops there); selection errors go to ``result``.
     """
     if os.environ.get("TRAILTUI_STREAM_WORKERS", "") != "0":
-        halves = stream.split_slices(query, select, projection)
-        if halves is not None:
-            kept = _unique_rows(halves) if stream.dedupe else None
+        split = stream.split(query, select, projection)
+        if split is not None:
+            try:
+                kept = _unique_rows(split) if stream.dedupe else None
+            finally:
+                split.close()
             if kept is not None or not stream.dedupe:
-                yield from _merged(stream, halves, kept, result, on_error)
+                yield from _merged(stream, split.halves, kept, result, on_error)
                 return
     uses_filename = query.uses_filename
     program = query.projection if projection else None
@@ -213,27 +217,36 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
                 on_error(first_row + i, event_id if type(event_id) is str and event_id else None, str(err))
 
 
-def _unique_rows(halves: list[list[tuple]]) -> Optional[list[bytearray]]:
-    """Per slice, a mask of the records that are not duplicates; None when it cannot be told exactly.
+def _unique_rows(split: Any) -> Optional[list[bytearray]]:
+    """Per slice, a mask of the records that are not duplicates; None when the workers could not tell.
 
-    The workers digest each record's JSON as parsed (key order kept: cheaper than sorting every record's
-    keys). Equal digests mean equal content; an eventID seen again with another digest may be the same
-    content in another key order, or another event: the caller then reads the file in one process."""
-    seen: dict[str, bytes] = {}
+    Only records whose eventID occurs more than once need their content compared: their digests are asked
+    of the workers, then the first of equal contents is kept (as :meth:`EventStream.seen_before` does)."""
+    from collections import Counter
+
+    from .oneshot_split import SplitFailed
+
+    counts = Counter(event_id for half in split.halves for ids, *_rest in half for event_id in ids if event_id)
+    wanted: list[dict[int, list[int]]] = []
+    for half in split.halves:
+        asked: dict[int, list[int]] = {}
+        for k, (ids, *_rest) in enumerate(half):
+            picks = [i for i, event_id in enumerate(ids) if event_id is not None and counts[event_id] > 1]
+            if picks:
+                asked[k] = picks
+        wanted.append(asked)
+    try:
+        digests = split.digests(wanted)
+    except SplitFailed:
+        return None
+    seen = EventStream([], dedupe=True)
     masks: list[bytearray] = []
-    for half in halves:
-        for ids, digests, *_rest in half:
+    for half, asked, found in zip(split.halves, wanted, digests):
+        for k, (ids, *_rest) in enumerate(half):
             mask = bytearray(b"\x01") * len(ids)
-            for i, event_id in enumerate(ids):
-                if event_id is None:
-                    continue
-                known = seen.get(event_id)
-                if known is None:
-                    seen[event_id] = digests[i]
-                elif known == digests[i]:
+            for i in asked.get(k, ()):
+                if seen.seen_before(ids[i], found[(k, i)]):
                     mask[i] = 0
-                else:
-                    return None
             masks.append(mask)
     return masks
 
@@ -244,7 +257,7 @@ def _merged(stream: EventStream, halves: list[list[tuple]], kept: Optional[list[
     duplicates (None: keep every record)."""
     k = 0
     for half in halves:
-        for ids, _digests, match_errors, values, output_errors in half:
+        for ids, match_errors, values, output_errors in half:
             mask = kept[k] if kept is not None else None
             k += 1
             for i, event_id in enumerate(ids):

@@ -11,10 +11,10 @@ way (``oneshot.EventStream``): nothing was printed yet, because the parent keeps
 (ids, content digests, outputs — not the records) until both halves are known good.
 
 A worker runs the same selection and output code as the single-process stream and sends, per slice of
-records: each record's eventID and a keyed digest of its JSON (key order kept), the selection errors, the
-outputs, and the output errors by index. The parent drops an event whose eventID came before with the same
-digest; an eventID seen again with another digest (another event, or the same in another key order) sends
-the file to one process, which compares contents exactly (``oneshot.EventStream``).
+records: each record's eventID, the selection errors, the outputs, and the output errors by index. Only an
+eventID that occurs more than once can make a duplicate, so the parent then asks for the content digests of
+those records alone (a worker finds them by parsing its half again, which costs nothing when every eventID
+is unique) and de-duplicates as the single-process stream does.
 
 Workers are ``python -m trailtui.engine.oneshot_split`` processes talking length-prefixed pickles
 (``columnar.ingest``'s ``_send``/``_recv``).
@@ -73,65 +73,88 @@ class SplitFailed(Exception):
     """A half did not parse as records (or a worker stopped): read the file in one process instead."""
 
 
-def run(path: str, shown_path: str, ranges: list[tuple[int, int]], text: str, select: bool,
-        projection: bool) -> list[list[tuple]]:
-    """Every slice's results of every half, in file order (raises SplitFailed)."""
-    key = os.urandom(16)
-    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    procs = [subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env, bufsize=0) for _ in ranges]
-    results: list[list[tuple]] = [[] for _ in ranges]
-    verdicts: list[Optional[str]] = [None] * len(ranges)
+class Split:
+    """Two workers' results (``halves``: per half, its slices in order); :meth:`digests` asks for content
+    digests of given records afterwards; :meth:`close` ends the workers."""
 
-    def drain(k: int) -> None:
+    def __init__(self, path: str, shown_path: str, ranges: list[tuple[int, int]], text: str, select: bool,
+                 projection: bool) -> None:
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.procs = [subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+                      for _ in ranges]
+        self.halves: list[list[tuple]] = [[] for _ in ranges]
+        verdicts: list[Optional[str]] = [None] * len(ranges)
+
+        def drain(k: int) -> None:
+            try:
+                while True:
+                    message = _recv(self.procs[k].stdout)
+                    if message[0] == "slice":
+                        self.halves[k].append(message[1:])
+                    else:
+                        verdicts[k] = message[1]
+                        return
+            except (EOFError, OSError, ValueError) as exc:
+                verdicts[k] = f"worker stopped: {exc}"
+
+        threads = [threading.Thread(target=drain, args=(k,), daemon=True) for k in range(len(ranges))]
         try:
-            while True:
-                message = _recv(procs[k].stdout)
-                if message[0] == "slice":
-                    results[k].append(message[1:])
-                else:
-                    verdicts[k] = message[1]
-                    return
-        except (EOFError, OSError, ValueError) as exc:
-            verdicts[k] = f"worker stopped: {exc}"
+            for k, (start, end) in enumerate(ranges):
+                _send(self.procs[k].stdin, (path, shown_path, start, end, text, select, projection))
+                threads[k].start()
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            self.close()
+            raise
+        bad = [v for v in verdicts if v != "ok"]
+        if bad:
+            self.close()
+            raise SplitFailed(bad[0])
 
-    threads = [threading.Thread(target=drain, args=(k,), daemon=True) for k in range(len(ranges))]
-    try:
-        for k, (start, end) in enumerate(ranges):
-            _send(procs[k].stdin, (path, shown_path, start, end, text, select, projection, key))
-            procs[k].stdin.close()
-            threads[k].start()
-        for thread in threads:
-            thread.join()
-    finally:
-        for proc in procs:
+    def digests(self, wanted: list[dict[int, list[int]]]) -> list[dict[tuple[int, int], bytes]]:
+        """Per half, ``{(slice, index): digest}`` of the records asked for (``{slice: [index, ...]}``):
+        a keyed hash of each record's JSON with sorted keys (equal content, equal digest)."""
+        key = os.urandom(16)
+        try:
+            for proc, asked in zip(self.procs, wanted):
+                _send(proc.stdin, (key, asked))
+            return [_recv(proc.stdout) if asked else {} for proc, asked in zip(self.procs, wanted)]
+        except (EOFError, OSError, ValueError) as exc:
+            raise SplitFailed(f"worker stopped: {exc}") from None
+
+    def close(self) -> None:
+        for proc in self.procs:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
-    bad = [v for v in verdicts if v != "ok"]
-    if bad:
-        raise SplitFailed(bad[0])
-    return results
 
 
-def _half(path: str, shown_path: str, start: int, end: int, text: str, select: bool, projection: bool,
-          key: bytes, out: Any) -> str:
-    from . import jq
-    from . import jsonvalues as jv
-    from .loading import limits
-    from orjson import dumps
-
-    from .store import _dumps_exact
-    from .query import compile_query, event_outputs
-
-    query = compile_query(text)
+def _read_half(path: str, start: int, end: int) -> bytearray:
     with open(path, "rb") as f:
         f.seek(start)
         buf = bytearray(b"[")
         buf += f.read(end - start)
         buf += b"]"
+    return buf
+
+
+def _half(path: str, shown_path: str, start: int, end: int, text: str, select: bool, projection: bool,
+          out: Any) -> str:
+    from . import jq
+    from . import jsonvalues as jv
+    from .loading import limits
+    from .query import compile_query, event_outputs
+
+    query = compile_query(text)
+    buf = _read_half(path, start, end)
     if jv.has_encoding_damage(buf):
         return "encoding damage"
     filename = shown_path if query.uses_filename else None
@@ -140,20 +163,14 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     runtime_error = jq.JqRuntimeError
     decide = select and query.match is not None and not (query.kind == "all" and query.plan_decides)
     matches = _matcher(query)
-    blake2b = hashlib.blake2b
     try:
         for records in jv.ArrayReader(buf, 0, None, target=limits.SLICE_TARGET):
             if not all(type(r) is dict and "eventVersion" in r for r in records):
                 return "an element that is not a record"
             ids: list[Optional[str]] = [r.get("eventID") for r in records]
-            digests: list[Optional[bytes]] = []
-            add_digest = digests.append
             for i, event_id in enumerate(ids):
-                if type(event_id) is str and event_id:
-                    add_digest(blake2b(_dumps_exact(dumps, records[i]), key=key, digest_size=16).digest())
-                else:
+                if type(event_id) is not str or not event_id:
                     ids[i] = None
-                    add_digest(None)
             match_errors: dict[int, str] = {}
             outputs: dict[int, list[Any]] = {}
             output_errors: dict[int, str] = {}
@@ -180,7 +197,7 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
                     output_errors[i] = str(err)
                 if values:
                     outputs[i] = values
-            _send(out, ("slice", ids, digests, match_errors, outputs, output_errors))
+            _send(out, ("slice", ids, match_errors, outputs, output_errors))
     except jv.JsonError as err:
         return f"not valid JSON: {err.reason}"
     return "ok"
@@ -193,8 +210,21 @@ def _matcher(query: Any) -> Any:
     return lambda record, filename: _matches(query, record, filename)
 
 
+def _digests(path: str, start: int, end: int, key: bytes, asked: dict[int, list[int]]) -> dict[tuple[int, int], bytes]:
+    """Digests of the records asked for, found by reading the half again the same way."""
+    from . import jsonvalues as jv
+    from .loading import limits
+    from .oneshot import canonical
+
+    found: dict[tuple[int, int], bytes] = {}
+    for k, records in enumerate(jv.ArrayReader(_read_half(path, start, end), 0, None, target=limits.SLICE_TARGET)):
+        for i in asked.get(k, ()):
+            found[(k, i)] = hashlib.blake2b(canonical(records[i]), key=key, digest_size=16).digest()
+    return found
+
+
 def worker_main() -> None:
-    """A worker: one task from stdin, results to stdout, then ``("end", verdict)``."""
+    """A worker: a task from stdin, its results to stdout, ``("end", verdict)``; then, if asked, digests."""
     tasks, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     import gc
@@ -206,6 +236,15 @@ def worker_main() -> None:
     except Exception as exc:  # noqa: BLE001 - the parent falls back to one process
         verdict = f"{type(exc).__name__}: {exc}"
     _send(out, ("end", verdict))
+    if verdict != "ok":
+        return
+    try:
+        key, asked = _recv(tasks)
+    except EOFError:
+        return
+    if asked:
+        path, _shown, start, end = task[:4]
+        _send(out, _digests(path, start, end, key, asked))
 
 
 if __name__ == "__main__":
