@@ -17,7 +17,7 @@ those records alone (a worker finds them by parsing its half again, which costs 
 is unique) and de-duplicates as the single-process stream does.
 
 Workers are ``python -m trailtui.engine.oneshot_split`` processes talking length-prefixed pickles
-(``columnar.ingest``'s ``_send``/``_recv``).
+(``pipes.py``, shared with the columnar ingest).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from .columnar.ingest import _recv, _send
+from .pipes import recv as _recv, send as _send
 
 MIN_BYTES = 32 << 20
 """Smaller files are read in one process (starting two workers costs ~0.5 s)."""

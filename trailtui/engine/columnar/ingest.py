@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import struct
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ import pyarrow as pa
 
 from .. import identity
 from ..model import Problem, Progress, RecordBatch, Source, SourceDone
+from ..pipes import recv as _recv, send as _send
 from ..store import MULTI_INDEXES, _dumps_exact
 from .schema import DISPLAY_COLUMNS
 
@@ -208,32 +208,6 @@ def encode_input(k: int, path: str, stdin: Any = None,
             yield ("item", k, local, item)
     if len(encoder):
         yield ("rows", k, *encoder.take())
-
-
-def _send(out: Any, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(struct.pack("<Q", len(data)))
-    out.write(data)
-    out.flush()
-
-
-def _read_exactly(stream: Any, size: int) -> bytearray:
-    """``size`` bytes from a (possibly unbuffered) stream, read in place into one buffer (messages carry
-    megabytes of rows: no chunk list, no join); EOFError when it ends first."""
-    buf = bytearray(size)
-    view = memoryview(buf)
-    got = 0
-    while got < size:
-        n = stream.readinto(view[got:])
-        if not n:
-            raise EOFError
-        got += n
-    return buf
-
-
-def _recv(stream: Any) -> Any:
-    (size,) = struct.unpack("<Q", _read_exactly(stream, 8))
-    return pickle.loads(_read_exactly(stream, size))
 
 
 def worker_main() -> None:
