@@ -33,6 +33,10 @@ FILTERS = [
     '.Records[] | select(.eventSource == "s3.amazonaws.com") | [.eventTime, .eventName, .userIdentity.userName // "N/A"] | @tsv',
     '["Time", "Name"], (.Records[] | [.eventTime, .eventName]) | @csv',
     '.requestParameters.bucketName == "x"',
+    # raising events that the stored path never runs the filter on (its plan leaves them out): not counted
+    '.requestParameters.foo == "zz-nowhere"',
+    'select(.requestParameters.foo.bar == 1 and .eventName == "ConsoleLogin")',
+    '.requestParameters.foo.bar == 1 or .eventName == "ConsoleLogin"',
     '.Records[] | .requestParameters.bucketName',
     'select(.requestParameters.bucketName != null) | .eventName',
     '.Records[] | (.eventName, .requestParameters.bucketName)',

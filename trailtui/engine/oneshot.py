@@ -15,9 +15,10 @@ What makes the answer the same as the stored path's, byte for byte:
   craft a collision without the process's random key), so key order does not matter (the store
   compares parsed values; the two differ only for values equal in Python but not in JSON, such as ``1`` and
   ``1.0`` in the same field of two events sharing an eventID);
-* selection (``select(...)``, an implicit select) runs the query's ``match`` program exactly as the stored
-  path's filter does (:func:`~trailtui.engine.memory_filter.match_records`): an event whose match raises is
-  skipped and counted, and only the first message is kept; the outputs then come from the same
+* selection (``select(...)``, an implicit select) runs the query's ``match`` program as the stored path's
+  filter does (``memory_filter``): an event whose match raises is skipped, and counted when the stored
+  path would have run the match on it (see :func:`decide`); only the first message is kept; the outputs
+  then come from the same
   :func:`~trailtui.engine.query.event_outputs` / projection program, an error there reported per event.
 
 Which questions qualify is decided by :func:`streamable` (the CLI adds its own conditions on options).
@@ -32,7 +33,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Optional, Sequence
 import orjson
 
 from . import jq
-from .memory_filter import match_records
+from .memory_filter import _matches
 from .model import DigestSkipped, Problem, RecordBatch
 from .query import EventQuery, FilterResult, event_outputs
 
@@ -166,16 +167,55 @@ class StreamResult:
         return FilterResult([], 0, self.errors, self.first_error).error_note()  # type: ignore[arg-type]
 
 
+def decides(query: EventQuery, select: bool) -> bool:
+    """True when the query's ``match`` program decides which events are selected (else every one is)."""
+    return select and query.match is not None and not (query.kind == "all" and query.plan_decides)
+
+
+def decide(query: EventQuery, record: Any, filename: Optional[str]) -> Any:
+    """Whether the stored path selects ``record``: True, False, or the message of a runtime error it counts.
+
+    The stored path runs ``match`` on the plan's candidates only (``memory_filter.run_filter``), so an
+    event that raises counts only when the plan leaves it a candidate; that is asked of a store holding
+    this one event (the plan's candidates are a property of each event: the store's path indexes are fixed).
+    """
+    try:
+        return _matches(query, record, filename)
+    except jq.JqRuntimeError as err:
+        message = str(err)
+    except RecursionError:
+        message = "recursion too deep"
+    return message if _candidate(query, record) else False
+
+
+def _candidate(query: EventQuery, record: Any) -> bool:
+    from .memory_filter import evaluate_plan
+    from .model import Source
+    from .planner import plan_complete
+    from .store import EventStore
+
+    store = EventStore()
+    store.add_batch(RecordBatch(Source(path=""), [record], [0], [""]))
+    rows, exact = evaluate_plan(query.plan, store, 1)
+    if exact and query.selection_only and plan_complete(query.plan):
+        return False  # the plan alone answered: match never ran
+    return rows is None or 0 in rows
+
+
 def _selected(query: EventQuery, select: bool, records: list[Any], filenames: Optional[list[str]],
               result: StreamResult) -> Sequence[int]:
     """Indices of ``records`` the query selects (all of them when nothing is to be decided)."""
-    if not select or query.match is None or (query.kind == "all" and query.plan_decides):
+    if not decides(query, select):
         return range(len(records))
-    hits, errors, first = match_records(query, records, filenames)
-    if errors:
-        result.errors += errors
-        if result.first_error is None and first is not None:
-            result.first_error = first[1]
+    hits: list[int] = []
+    for i, record in enumerate(records):
+        verdict = decide(query, record, filenames[i] if filenames is not None else None)
+        if verdict is True:
+            hits.append(i)
+        elif verdict is not False:
+            result.errors += 1
+            if result.first_error is None:
+                result.first_error = verdict
     return hits
 
 

@@ -151,6 +151,7 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     from . import jq
     from . import jsonvalues as jv
     from .loading import limits
+    from . import oneshot
     from .query import compile_query, event_outputs
 
     query = compile_query(text)
@@ -161,8 +162,8 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     program = query.projection if projection else None
     dumps_raw = jq.dumps_raw
     runtime_error = jq.JqRuntimeError
-    decide = select and query.match is not None and not (query.kind == "all" and query.plan_decides)
-    matches = _matcher(query)
+    decides = oneshot.decides(query, select)
+    decide = oneshot.decide
     try:
         for records in jv.ArrayReader(buf, 0, None, target=limits.SLICE_TARGET):
             if not all(type(r) is dict and "eventVersion" in r for r in records):
@@ -175,15 +176,11 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
             outputs: dict[int, list[Any]] = {}
             output_errors: dict[int, str] = {}
             for i, record in enumerate(records):
-                if decide:
-                    try:
-                        if not matches(record, filename):
-                            continue
-                    except runtime_error as err:
-                        match_errors[i] = str(err)
-                        continue
-                    except RecursionError:
-                        match_errors[i] = "recursion too deep"
+                if decides:
+                    verdict = decide(query, record, filename)
+                    if verdict is not True:
+                        if verdict is not False:
+                            match_errors[i] = verdict
                         continue
                 values: list[Any] = []
                 try:
@@ -201,13 +198,6 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     except jv.JsonError as err:
         return f"not valid JSON: {err.reason}"
     return "ok"
-
-
-def _matcher(query: Any) -> Any:
-    """``matches(record, filename)``: the stored path's selection test (``memory_filter``'s), for one record."""
-    from .memory_filter import _matches
-
-    return lambda record, filename: _matches(query, record, filename)
 
 
 def _digests(path: str, start: int, end: int, key: bytes, asked: dict[int, list[int]]) -> dict[tuple[int, int], bytes]:
