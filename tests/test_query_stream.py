@@ -231,6 +231,11 @@ def test_auto_answers_from_an_existing_cache_and_streams_otherwise(capsys, monke
     assert not cli_stream.wants_stream(args, query, args.paths, True)
     args.no_cache = True
     assert cli_stream.wants_stream(args, query, args.paths, True)
+    args.no_cache = False
+    for named in ("memory", "duckdb"):  # an engine named answers as before
+        args.backend = named
+        assert not cli_stream.wants_stream(args, query, args.paths, True)
+    args.backend = "auto"
     for forced, expected in (("0", False), ("1", True)):
         monkeypatch.setenv("TRAILTUI_STREAM", forced)
         assert cli_stream.wants_stream(args, query, args.paths, True) is expected

@@ -47,8 +47,9 @@ One-shot questions stream: the default output or --format tsv|csv|jsonl of a pro
 filter, is printed while the events are read, without building a store (two worker processes on one big
 Records file). Not streamed: aggregates, --sort, --pivot, --top, --histogram, --provenance, --columns, -o,
 and `-f .eventName`-like filters (write `.Records[] | .eventName`). --backend auto streams unless a cache
-of these inputs exists, and builds none; --backend duckdb builds the cache on the first question (slower)
-so that later questions on the same files take well under a second. TRAILTUI_STREAM=0|1 forces a path.
+of these inputs exists, and builds none; a named --backend answers as before: duckdb builds the cache on
+the first question (slower) so that later questions on the same files take well under a second.
+TRAILTUI_STREAM=0|1 forces a path.
 
 --engine spark|athena|lake narrows the events on that engine (the filter's selection as SQL, and partition
 pruning on the CloudTrail S3 layout), then runs the whole filter here on what comes back: same output, same

@@ -12,10 +12,11 @@ Which questions stream (everything else keeps the stored path: load into a backe
   file is written atomically after the load; its checks come in that order) or remote ``--engine``;
 * stdin (``-``) streams too: it is read once either way.
 
-and the backend allows it: ``memory``, ``duckdb --no-cache``, or ``auto`` unless a finished cache database
-of these inputs exists (then the cache answers in well under a second). An explicit ``--backend duckdb``
-keeps building the cache, for a script that will ask many questions of the same files. A streamed answer
-builds no cache (a background build would compete with the script's next command for the same cores).
+and the backend is ``auto`` (the default, also ``$TRAILTUI_BACKEND``) with no finished cache database of
+these inputs (a cache answers in well under a second). An engine named with ``--backend memory|duckdb``
+answers as before: ``duckdb`` builds the cache, for a script that will ask many questions of the same
+files. A streamed answer builds no cache (a background build would compete with the script's next command
+for the same cores, and a second question arriving during the build would find it locked).
 
 ``TRAILTUI_STREAM=1`` streams every question that qualifies whatever the backend and cache,
 ``TRAILTUI_STREAM=0`` never streams (tests and ``scripts/bench_oneshot.py`` compare the two paths).
@@ -54,11 +55,9 @@ def wants_stream(options: argparse.Namespace, query: Any, paths: Sequence[str], 
         return False
     if force == "1":
         return True
-    if options.backend == "memory":
-        return True
-    if options.backend == "duckdb" or options.no_cache:
-        return options.no_cache
-    return not _cached(paths, not options.keep_duplicates)
+    if options.backend != "auto":
+        return False  # an engine asked for by name answers (tests, comparisons, building the cache)
+    return options.no_cache or not _cached(paths, not options.keep_duplicates)
 
 
 def _cached(paths: Sequence[str], dedupe: bool) -> bool:
