@@ -152,7 +152,7 @@ class EventStream:
             return None
         try:
             return oneshot_split.Split(fs_path, shown, ranges, query.text, select, projection)
-        except oneshot_split.SplitFailed:
+        except (oneshot_split.SplitFailed, OSError):  # OSError: a worker could not be started
             return None
 
 

@@ -82,9 +82,14 @@ class Split:
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = dict(os.environ)
         env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.procs = [subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
-                      for _ in ranges]
+        self.procs: list[subprocess.Popen] = []
+        try:
+            for _ in ranges:
+                self.procs.append(subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"],
+                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0))
+        except OSError as exc:
+            self.close()
+            raise SplitFailed(f"cannot start a worker: {exc}") from None
         self.halves: list[list[tuple]] = [[] for _ in ranges]
         verdicts: list[Optional[str]] = [None] * len(ranges)
 
