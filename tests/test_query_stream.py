@@ -222,7 +222,6 @@ def test_auto_answers_from_an_existing_cache_and_streams_otherwise(capsys, monke
     monkeypatch.delenv("TRAILTUI_STREAM", raising=False)
     monkeypatch.setattr(backend, "AUTO_COLUMNAR_BYTES", 0)  # the sample counts as big
     args = cli.build_query_parser().parse_args(["-f", ".eventName == \"ConsoleLogin\"", *inputs["records"]])
-    query = cli.compile_query(args.program) if hasattr(cli, "compile_query") else None
     from trailtui.engine.query import compile_query
 
     query = compile_query(args.program)
