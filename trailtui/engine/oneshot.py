@@ -163,6 +163,12 @@ class StreamResult:
         self.errors = 0
         self.first_error: Optional[str] = None
 
+    def count(self, message: str) -> None:
+        """One more event whose selection raised ``message``."""
+        self.errors += 1
+        if self.first_error is None:
+            self.first_error = message
+
     def error_note(self) -> str:
         return FilterResult([], 0, self.errors, self.first_error).error_note()  # type: ignore[arg-type]
 
@@ -202,21 +208,25 @@ def _candidate(query: EventQuery, record: Any) -> bool:
     return rows is None or 0 in rows
 
 
-def _selected(query: EventQuery, select: bool, records: list[Any], filenames: Optional[list[str]],
-              result: StreamResult) -> Sequence[int]:
-    """Indices of ``records`` the query selects (all of them when nothing is to be decided)."""
+def verdicts(query: EventQuery, select: bool, records: list[Any], filename: Optional[str]) -> Iterator[tuple[int, Any]]:
+    """``(index, True)`` for each of ``records`` the query selects and ``(index, message)`` for each whose
+    selection raised an error the stored path counts (every index is selected when nothing is decided)."""
     if not decides(query, select):
-        return range(len(records))
-    hits: list[int] = []
+        for i in range(len(records)):
+            yield i, True
+        return
     for i, record in enumerate(records):
-        verdict = decide(query, record, filenames[i] if filenames is not None else None)
-        if verdict is True:
-            hits.append(i)
-        elif verdict is not False:
-            result.errors += 1
-            if result.first_error is None:
-                result.first_error = verdict
-    return hits
+        verdict = decide(query, record, filename)
+        if verdict is not False:
+            yield i, verdict
+
+
+def event_values(query: EventQuery, program: Any, record: Any, filename: Optional[str]) -> Iterator[Any]:
+    """One selected event's outputs: ``program``'s (a projection's, for the ``--format`` writers) when given,
+    else those ``jq -rc`` prints before formatting. Raises ``JqRuntimeError`` where jq would stop."""
+    if program is not None:
+        return program.run(record, filename=filename)
+    return event_outputs(query, record, filename)
 
 
 def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection: bool, result: StreamResult,
@@ -240,18 +250,16 @@ def outputs(stream: EventStream, query: EventQuery, *, select: bool, projection:
             if kept is not None or not stream.dedupe:
                 yield from _merged(stream, split.halves, kept, result, on_error)
                 return
-    uses_filename = query.uses_filename
     program = query.projection if projection else None
     for first_row, records, path in stream.batches():
-        filenames = [path] * len(records) if uses_filename else None
-        filename = path if uses_filename else None
-        for i in _selected(query, select, records, filenames, result):
+        filename = path if query.uses_filename else None
+        for i, verdict in list(verdicts(query, select, records, filename)):  # a batch's selection, then its outputs
+            if verdict is not True:
+                result.count(verdict)
+                continue
             record = records[i]
             try:
-                if program is not None:
-                    yield from program.run(record, filename=filename)
-                else:
-                    yield from event_outputs(query, record, filename)
+                yield from event_values(query, program, record, filename)
             except jq.JqRuntimeError as err:
                 event_id = record.get("eventID") if type(record) is dict else None
                 on_error(first_row + i, event_id if type(event_id) is str and event_id else None, str(err))
@@ -308,9 +316,7 @@ def _merged(stream: EventStream, halves: list[list[tuple]], kept: Optional[list[
                 stream.rows += 1
                 message = match_errors.get(i)
                 if message is not None:
-                    result.errors += 1
-                    if result.first_error is None:
-                        result.first_error = message
+                    result.count(message)
                 outputs = values.get(i)
                 if outputs:
                     yield from outputs

@@ -30,7 +30,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from .pipes import recv as _recv, send as _send
+from .pipes import recv as _recv, send as _send, start_worker
 
 MIN_BYTES = 32 << 20
 """Smaller files are read in one process (starting two workers costs ~0.5 s)."""
@@ -79,14 +79,10 @@ class Split:
 
     def __init__(self, path: str, shown_path: str, ranges: list[tuple[int, int]], text: str, select: bool,
                  projection: bool) -> None:
-        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = dict(os.environ)
-        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.procs: list[subprocess.Popen] = []
         try:
             for _ in ranges:
-                self.procs.append(subprocess.Popen([sys.executable, "-m", "trailtui.engine.oneshot_split"],
-                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0))
+                self.procs.append(start_worker("trailtui.engine.oneshot_split"))
         except OSError as exc:
             self.close()
             raise SplitFailed(f"cannot start a worker: {exc}") from None
@@ -157,7 +153,7 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     from . import jsonvalues as jv
     from .loading import limits
     from . import oneshot
-    from .query import compile_query, event_outputs
+    from .query import compile_query
 
     query = compile_query(text)
     buf = _read_half(path, start, end)
@@ -167,8 +163,6 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
     program = query.projection if projection else None
     dumps_raw = jq.dumps_raw
     runtime_error = jq.JqRuntimeError
-    decides = oneshot.decides(query, select)
-    decide = oneshot.decide
     try:
         for records in jv.ArrayReader(buf, 0, None, target=limits.SLICE_TARGET):
             if not all(type(r) is dict and "eventVersion" in r for r in records):
@@ -180,21 +174,14 @@ def _half(path: str, shown_path: str, start: int, end: int, text: str, select: b
             match_errors: dict[int, str] = {}
             outputs: dict[int, list[Any]] = {}
             output_errors: dict[int, str] = {}
-            for i, record in enumerate(records):
-                if decides:
-                    verdict = decide(query, record, filename)
-                    if verdict is not True:
-                        if verdict is not False:
-                            match_errors[i] = verdict
-                        continue
+            for i, verdict in oneshot.verdicts(query, select, records, filename):
+                if verdict is not True:
+                    match_errors[i] = verdict
+                    continue
                 values: list[Any] = []
                 try:
-                    if program is not None:
-                        for value in program.run(record, filename=filename):
-                            values.append(value)
-                    else:
-                        for value in event_outputs(query, record, filename):
-                            values.append(dumps_raw(value))
+                    for value in oneshot.event_values(query, program, records[i], filename):
+                        values.append(value if program is not None else dumps_raw(value))
                 except runtime_error as err:
                     output_errors[i] = str(err)
                 if values:

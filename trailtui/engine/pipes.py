@@ -6,8 +6,11 @@ apart so a worker that only needs the pipes does not import the columnar engine 
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
+import subprocess
+import sys
 from typing import Any
 
 
@@ -35,3 +38,14 @@ def read_exactly(stream: Any, size: int) -> bytearray:
 def recv(stream: Any) -> Any:
     (size,) = struct.unpack("<Q", read_exactly(stream, 8))
     return pickle.loads(read_exactly(stream, size))
+
+
+def start_worker(module: str) -> subprocess.Popen:
+    """``python -m module`` with pipes for stdin and stdout (unbuffered), importing this checkout's
+    ``trailtui`` whatever the caller's working directory. Unlike ``multiprocessing``'s spawn, the worker never
+    re-imports the caller's ``__main__`` (an app, a test runner). Raises OSError when it cannot start."""
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env=env, bufsize=0)

@@ -35,7 +35,7 @@ import pyarrow as pa
 
 from .. import identity
 from ..model import Problem, Progress, RecordBatch, Source, SourceDone
-from ..pipes import recv as _recv, send as _send
+from ..pipes import recv as _recv, send as _send, start_worker
 from ..store import MULTI_INDEXES, _dumps_exact
 from .schema import DISPLAY_COLUMNS
 
@@ -250,8 +250,8 @@ class InputSlot:
 class WorkerPool:
     """Worker processes reading inputs, with a window of tasks ahead of the consumer.
 
-    Workers are plain ``python -m`` subprocesses talking length-prefixed pickles over pipes: unlike
-    ``multiprocessing``'s spawn they never re-import the caller's ``__main__`` (an app, a test runner)."""
+    Workers are plain ``python -m`` subprocesses talking length-prefixed pickles over pipes
+    (``pipes.start_worker``)."""
 
     def __init__(self, slots: list[InputSlot], workers: int) -> None:
         self.files = [k for k, slot in enumerate(slots) if slot.problem is None and not slot.stdin and not slot.local]
@@ -259,12 +259,7 @@ class WorkerPool:
         self.next_task = 0
         self.stopped = False
         count = max(1, min(workers, len(self.files))) if self.files else 0
-        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-        env = dict(os.environ)
-        env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.procs = [subprocess.Popen([sys.executable, "-m", "trailtui.engine.columnar.worker"],
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
-                      for _ in range(count)]
+        self.procs = [start_worker("trailtui.engine.columnar.worker") for _ in range(count)]
         self.idle = list(self.procs)
         self.busy: dict[int, subprocess.Popen] = {}
         self.buffered: dict[int, list[tuple]] = {}
